@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * Configuration comes from environment variables, then `hostgraph.yaml` (or HOSTGRAPH_CONFIG),
+ * then the embedded defaults. Everything a process needs is here; nothing else reads `process.env`.
+ */
+
+export interface Flavor {
+  vcpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+}
+
+export interface DevToken {
+  username: string;
+  admin?: boolean;
+  groups?: string[];
+}
+
+export interface SimDriverConfig {
+  /** Milliseconds each hypervisor operation takes. */
+  latencyMs: number;
+  /** `operation` → probability 0–1 of a Transient failure, for chaos testing. */
+  faults: Record<string, number>;
+}
+
+export interface Config {
+  dataDir: string;
+  /** `sqlite:<file>` by default, or a `postgres://` URL. */
+  databaseUrl: string;
+  redisUrl: string | null;
+  /** Names the task queue, so several installations (or test runs) can share one Redis. */
+  queueName: string;
+  gateway: { host: string; port: number; maxQueryBytes: number; maxDepth: number };
+  /** Where each subgraph listens, and the URL the gateway uses to reach it. */
+  subgraphs: Record<SubgraphName, { host: string; port: number; url: string }>;
+  /** HMAC secret shared by the gateway and the subgraphs. */
+  principalSecret: string;
+  devTokens: Record<string, DevToken>;
+  jwt: { issuer: string; jwksUrl: string; audience?: string; usernameClaim: string; groupsClaim: string } | null;
+  adminGroups: string[];
+  flavors: Record<string, Flavor>;
+  hypervisor: { driver: 'sim'; sim: SimDriverConfig };
+  worker: { concurrency: number; leaseMs: number };
+  logLevel: string;
+}
+
+export const SUBGRAPH_NAMES = ['hosting'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+const DEFAULT_FLAVORS: Record<string, Flavor> = {
+  small: { vcpus: 1, memoryMiB: 2048, diskGiB: 20 },
+  medium: { vcpus: 2, memoryMiB: 4096, diskGiB: 40 },
+  large: { vcpus: 4, memoryMiB: 8192, diskGiB: 80 },
+};
+
+type Env = Record<string, string | undefined>;
+
+/** Secrets the embedded default invents once and keeps in the data folder, so restarts agree. */
+function persistentSecret(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+function readConfigFile(env: Env): Record<string, any> {
+  const path = env.HOSTGRAPH_CONFIG ?? 'hostgraph.yaml';
+  if (!existsSync(path)) {
+    if (env.HOSTGRAPH_CONFIG) throw new Error(`HOSTGRAPH_CONFIG names ${path}, which does not exist`);
+    return {};
+  }
+  return (parseYaml(readFileSync(path, 'utf8')) as Record<string, any>) ?? {};
+}
+
+const int = (value: string | undefined, fallback: number) => (value ? Number.parseInt(value, 10) : fallback);
+
+export function loadConfig(env: Env = process.env): Config {
+  const file = readConfigFile(env);
+  const dataDir = resolve(env.HOSTGRAPH_DATA_DIR ?? file.dataDir ?? 'data');
+  mkdirSync(dataDir, { recursive: true });
+
+  const host = env.HOST ?? file.host ?? '127.0.0.1';
+  const gatewayPort = int(env.PORT, file.port ?? 4000);
+  const subgraphs = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name, i) => {
+      const port = int(env[`${name.toUpperCase()}_PORT`], file.subgraphs?.[name]?.port ?? gatewayPort + 1 + i);
+      const url = env[`${name.toUpperCase()}_URL`] ?? file.subgraphs?.[name]?.url ?? `http://${host}:${port}/graphql`;
+      return [name, { host, port, url }];
+    }),
+  ) as Config['subgraphs'];
+
+  const jwtIssuer = env.JWT_ISSUER ?? file.jwt?.issuer;
+  const devTokens: Record<string, DevToken> = file.devTokens ?? {
+    [env.HOSTGRAPH_DEV_TOKEN ?? persistentSecret(dataDir, 'dev-token')]: { username: 'dev', admin: true },
+  };
+
+  return {
+    dataDir,
+    databaseUrl: env.DATABASE_URL ?? file.databaseUrl ?? `sqlite:${join(dataDir, 'hostgraph.sqlite')}`,
+    redisUrl: env.REDIS_URL ?? file.redisUrl ?? null,
+    queueName: env.HOSTGRAPH_QUEUE ?? file.queueName ?? 'hostgraph-tasks',
+    gateway: {
+      host,
+      port: gatewayPort,
+      maxQueryBytes: file.gateway?.maxQueryBytes ?? 64 * 1024,
+      maxDepth: file.gateway?.maxDepth ?? 12,
+    },
+    subgraphs,
+    principalSecret: env.PRINCIPAL_SECRET ?? file.principalSecret ?? persistentSecret(dataDir, 'principal-secret'),
+    devTokens,
+    jwt: jwtIssuer
+      ? {
+          issuer: jwtIssuer,
+          jwksUrl: env.JWKS_URL ?? file.jwt?.jwksUrl,
+          audience: env.JWT_AUDIENCE ?? file.jwt?.audience,
+          usernameClaim: file.jwt?.usernameClaim ?? 'preferred_username',
+          groupsClaim: file.jwt?.groupsClaim ?? 'groups',
+        }
+      : null,
+    adminGroups: file.adminGroups ?? ['hostgraph-admins'],
+    flavors: file.flavors ?? DEFAULT_FLAVORS,
+    hypervisor: {
+      driver: 'sim',
+      sim: {
+        latencyMs: int(env.SIM_LATENCY_MS, file.hypervisor?.sim?.latencyMs ?? 50),
+        faults: file.hypervisor?.sim?.faults ?? {},
+      },
+    },
+    worker: {
+      concurrency: int(env.WORKER_CONCURRENCY, file.worker?.concurrency ?? 4),
+      leaseMs: int(env.TASK_LEASE_MS, file.worker?.leaseMs ?? 15_000),
+    },
+    logLevel: env.LOG_LEVEL ?? file.logLevel ?? 'info',
+  };
+}

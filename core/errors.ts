@@ -1,0 +1,25 @@
+import { GraphQLError } from 'graphql';
+
+/** The codes a caller can act on; every refusal carries one in `extensions.code`. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'QUOTA_EXCEEDED'
+  | 'INTERNAL_SERVER_ERROR';
+
+export class HostgraphError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+export const badInput = (message: string, field?: string) =>
+  new HostgraphError('BAD_USER_INPUT', message, field ? { field } : {});
+export const notFound = (what: string, id: string) => new HostgraphError('NOT_FOUND', `${what} ${id} does not exist`);
+export const forbidden = (message: string) => new HostgraphError('FORBIDDEN', message);
+export const conflict = (message: string) => new HostgraphError('CONFLICT', message);
+export const unauthenticated = () =>
+  new HostgraphError('UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <token>');

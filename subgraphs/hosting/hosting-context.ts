@@ -1,0 +1,19 @@
+import type { Bus } from '../../core/bus/bus.js';
+import type { Config } from '../../core/config.js';
+import type { Principal } from '../../core/principal.js';
+import type { TaskService } from '../../core/tasks/task-service.js';
+import type { SiteService } from './sites/site-service.js';
+import type { TaskQueries } from './tasks/task-queries.js';
+
+/** Built once per process; every request's context points at it. */
+export interface HostingServices {
+  sites: SiteService;
+  taskQueries: TaskQueries;
+  tasks: TaskService;
+  bus: Bus;
+  flavors: Config['flavors'];
+}
+
+export interface HostingContext extends HostingServices {
+  principal: Principal | null;
+}

@@ -1,0 +1,27 @@
+import { buildFederatedSchema } from '../../core/graphql/federated-schema.js';
+import type { HostingContext } from './hosting-context.js';
+import { SiteResolver, toSite } from './sites/site-resolver.js';
+import { signedIn } from './sites/site-access.js';
+import { TaskResolver } from './tasks/task-resolver.js';
+import { toTask } from './tasks/task-from-view.js';
+
+/** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
+const referenceResolvers = {
+  Site: {
+    __resolveReference: async (ref: { id: string }, context: HostingContext) =>
+      context.sites
+        .get(signedIn(context.principal), ref.id)
+        .then((site) => toSite(site, context.flavors))
+        .catch(() => null),
+  },
+  Task: {
+    __resolveReference: async (ref: { id: string }, context: HostingContext) =>
+      context.taskQueries
+        .get(signedIn(context.principal), ref.id)
+        .then(toTask)
+        .catch(() => null),
+  },
+};
+
+export const buildHostingSchema = () =>
+  buildFederatedSchema({ resolvers: [SiteResolver, TaskResolver], referenceResolvers });

@@ -1,0 +1,42 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Bus } from '../../core/bus/bus.js';
+import type { Config } from '../../core/config.js';
+import { startSubgraphServer } from '../../core/graphql/subgraph-server.js';
+import type { Logger } from '../../core/logger.js';
+import type { JobQueue } from '../../core/queue/queue.js';
+import { TaskService } from '../../core/tasks/task-service.js';
+import { TaskStore } from '../../core/tasks/task-store.js';
+import type { HostingServices } from './hosting-context.js';
+import { buildHostingSchema } from './hosting-schema.js';
+import { SiteService } from './sites/site-service.js';
+import { TaskQueries } from './tasks/task-queries.js';
+
+export interface HostingSubgraphOptions {
+  config: Config;
+  orm: MikroORM;
+  bus: Bus;
+  queue: JobQueue;
+  logger: Logger;
+}
+
+export async function startHostingSubgraph({ config, orm, bus, queue, logger }: HostingSubgraphOptions) {
+  const store = new TaskStore(orm, bus, logger);
+  const tasks = new TaskService(store, queue, logger);
+  const services: HostingServices = {
+    sites: new SiteService(orm, tasks, config.flavors),
+    taskQueries: new TaskQueries(orm, store),
+    tasks,
+    bus,
+    flavors: config.flavors,
+  };
+  const { host, port } = config.subgraphs.hosting;
+  return startSubgraphServer({
+    name: 'hosting',
+    schema: await buildHostingSchema(),
+    host,
+    port,
+    principalSecret: config.principalSecret,
+    createContext: (principal) => ({ ...services, principal }),
+    logger,
+  });
+}

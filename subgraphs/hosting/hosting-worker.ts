@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Bus } from '../../core/bus/bus.js';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/logger.js';
+import type { JobQueue, QueueOptions } from '../../core/queue/queue.js';
+import { TaskRunner } from '../../core/tasks/task-runner.js';
+import { TaskStore } from '../../core/tasks/task-store.js';
+import type { HypervisorDriver } from '../../drivers/driver.js';
+import { classifySiteError } from './workflows/classify-error.js';
+import type { SiteWorkflowDeps } from './workflows/site-vm.js';
+import { siteWorkflows } from './workflows/site-workflows.js';
+
+export interface HostingWorkerOptions {
+  config: Config;
+  orm: MikroORM;
+  bus: Bus;
+  queue: JobQueue;
+  queueOptions: QueueOptions;
+  driver: HypervisorDriver;
+  logger: Logger;
+}
+
+/** Takes site tasks off the queue and runs them against the hypervisor. */
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, driver, logger }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { driver, flavors: config.flavors, shutdownTimeoutMs: 30_000 };
+  const runner = new TaskRunner({
+    orm,
+    store: new TaskStore(orm, bus, logger),
+    queue,
+    workflows: siteWorkflows,
+    deps,
+    classifyError: classifySiteError,
+    logger,
+    workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    leaseMs: config.worker.leaseMs,
+    retryDelayMs: (attempt) => queueOptions.backoffMs * 2 ** (attempt - 1),
+  });
+  await queue.process(runner.handle, { concurrency: config.worker.concurrency });
+  return runner;
+}

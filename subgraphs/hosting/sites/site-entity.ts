@@ -1,0 +1,21 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { SITE_STATES } from './site-state.js';
+
+export const SiteEntity = defineEntity({
+  name: 'Site',
+  tableName: 'sites',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(63).unique(),
+    description: p.text().nullable(),
+    state: p.enum(SITE_STATES).index(),
+    flavor: p.string().length(64),
+    /** The hypervisor's reference for the site's production VM, once it exists. */
+    vmRef: p.string().length(255).nullable(),
+    owner: p.string().length(255).index(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+
+export type Site = InferEntity<typeof SiteEntity>;

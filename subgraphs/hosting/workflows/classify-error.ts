@@ -1,0 +1,18 @@
+import { NotFoundError } from '@mikro-orm/core';
+import { GraphQLError } from 'graphql';
+import { Conflict, DriverError, Fatal, NotFound, Transient, Unsupported } from '../../../drivers/driver.js';
+import type { ErrorClassification } from '../../../core/tasks/task-runner.js';
+
+/** Turns what a step threw into the code a task reports; only a Transient error is retried. */
+export function classifySiteError(error: unknown): ErrorClassification {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Transient) return { code: 'TRANSIENT', message, retryable: true };
+  if (error instanceof NotFound || error instanceof NotFoundError) return { code: 'NOT_FOUND', message, retryable: false };
+  if (error instanceof Conflict) return { code: 'CONFLICT', message, retryable: false };
+  if (error instanceof Unsupported) return { code: 'UNSUPPORTED', message, retryable: false };
+  if (error instanceof Fatal || error instanceof DriverError) return { code: 'HYPERVISOR_ERROR', message, retryable: false };
+  if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
+    return { code: error.extensions.code, message, retryable: false };
+  }
+  return { code: 'INTERNAL_ERROR', message, retryable: false };
+}

@@ -1,0 +1,45 @@
+import { Conflict } from '../../../drivers/driver.js';
+import { loadSite, progressOf, setSiteState, siteVm, vmNameOf, type SiteWorkflow } from './site-vm.js';
+
+/** Creates the site's VM and starts it; a failure destroys the VM and leaves the site FAILED. */
+export const createSiteWorkflow: SiteWorkflow = {
+  kind: 'createSite',
+  steps: [
+    {
+      name: 'create-vm',
+      async run(context) {
+        const { driver, flavors } = context.deps;
+        const site = await loadSite(context);
+        const flavor = flavors[site.flavor];
+        if (!flavor) throw new Conflict(`flavor ${site.flavor} is no longer configured`);
+        const name = vmNameOf(site);
+        // A resumed task finds the VM its first attempt made.
+        const vm =
+          (await driver.findByName(name)) ??
+          (await driver.create({ name, ...flavor, labels: { siteId: site.id, site: site.name } }, progressOf(context)));
+        if (vm.labels.siteId !== site.id) throw new Conflict(`a VM named ${name} exists that belongs to another site`);
+        await context.record('vmRef', vm.ref);
+        site.vmRef = vm.ref;
+        await context.em.flush();
+      },
+      async undo(context) {
+        const { driver } = context.deps;
+        const site = await loadSite(context);
+        const ref = (context.output.vmRef as string | undefined) ?? (await driver.findByName(vmNameOf(site)))?.ref;
+        if (ref) await driver.destroy(ref, progressOf(context));
+        site.vmRef = null;
+        await context.em.flush();
+      },
+    },
+    {
+      name: 'start-vm',
+      async run(context) {
+        const vm = await siteVm(context);
+        if (vm.powerState !== 'running') await context.deps.driver.start(vm.ref, progressOf(context));
+      },
+    },
+  ],
+  async settle(context, outcome) {
+    await setSiteState(context, outcome === 'SUCCEEDED' ? 'RUNNING' : 'FAILED');
+  },
+};

@@ -1,0 +1,17 @@
+import { workflowRegistry } from '../../../core/tasks/workflow.js';
+import { createSiteWorkflow } from './create-site.js';
+import { deleteSiteWorkflow } from './delete-site.js';
+import { rebootSiteWorkflow, startSiteWorkflow, stopSiteWorkflow } from './power-site.js';
+
+export const siteWorkflows = workflowRegistry([
+  createSiteWorkflow,
+  startSiteWorkflow,
+  stopSiteWorkflow,
+  rebootSiteWorkflow,
+  deleteSiteWorkflow,
+]);
+
+export type SiteTaskKind = 'createSite' | 'startSite' | 'stopSite' | 'rebootSite' | 'deleteSite';
+
+/** The plan a task shows before a worker takes it up. */
+export const stepNamesOf = (kind: SiteTaskKind) => siteWorkflows.get(kind)!.steps.map((step) => step.name);
