@@ -140,6 +140,8 @@ export async function startGateway({ config, supergraphSdl, logger, readiness }:
   const wsOptions = getGraphQLWSOptions<Record<string, any>, { request: IncomingMessage; socket: unknown }>(gateway, (ctx) => ({
     req: ctx.extra.request,
     socket: ctx.extra.socket,
+    // The runtime forwards headers to subgraphs only for operations that have a request.
+    request: new Request('http://gateway/graphql'),
     principal: principals.get(ctx.extra.request) ?? null,
   }));
   const wsServer = useServer(

@@ -25,8 +25,10 @@ export interface TaskRunnerOptions {
   logger: Logger;
   workerId: string;
   leaseMs: number;
-  /** How long the queue waits before retry number `attempt + 1`; the lease is held back that long. */
+  /** How long the queue waits before retry number `attempt + 1`; the sweep leaves the task alone that long. */
   retryDelayMs: (attempt: number) => number;
+  /** After this many attempts a transient failure is final, however the task was re-enqueued. */
+  maxAttempts: number;
 }
 
 const UNDO_TRIES = 3;
@@ -195,11 +197,11 @@ class TaskRun {
     const { classifyError, retryDelayMs, leaseMs } = this.options;
     const failure = classifyError(error);
     this.log.warn({ step: step.name, err: error, ...failure }, 'step failed');
-    if (failure.retryable && !this.job.finalAttempt) {
+    if (failure.retryable && !this.job.finalAttempt && this.task.attempt < this.options.maxAttempts) {
       const delay = retryDelayMs(this.job.attempt);
       await this.transition((task) => {
         task.steps[index] = { ...task.steps[index]!, state: 'PENDING', error: failure.message };
-        // Nobody else should take the task up while the queue holds its retry back.
+        // The queue's retry may claim it (no owner); the sweep waits until the backoff is over.
         task.leaseOwner = null;
         task.leaseUntil = new Date(Date.now() + delay + leaseMs);
         return {

@@ -141,7 +141,8 @@ export class TaskStore {
       TaskEntity,
       {
         id: taskId,
-        $or: [{ state: 'QUEUED' }, { state: 'RUNNING', $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] }],
+        // A released lease (a retry waiting out its backoff) or a lapsed one (a dead worker).
+        $or: [{ state: 'QUEUED' }, { state: 'RUNNING', $or: [{ leaseOwner: null }, { leaseUntil: null }, { leaseUntil: { $lt: now } }] }],
       },
       {
         state: 'RUNNING',

@@ -36,6 +36,7 @@ export async function startHostingWorker({ config, orm, bus, queue, queueOptions
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: config.worker.leaseMs,
     retryDelayMs: (attempt) => queueOptions.backoffMs * 2 ** (attempt - 1),
+    maxAttempts: queueOptions.maxAttempts,
   });
   await queue.process(runner.handle, { concurrency: config.worker.concurrency });
   return runner;
