@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { GraphQLError } from 'graphql';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { readBoundedBody } from '../core/graphql/bounded-body.js';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../core/principal.js';
-import { AuthenticationError, createAuthenticator } from './authenticate.js';
+import { authenticationRefusal, createAuthenticator, type EnrichPrincipal } from './authenticate.js';
 import { depthLimit } from './depth-limit.js';
+import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
+import { checkSubgraph, subgraphsOf, type ReadinessChecks } from './readiness.js';
+import { runtimeLogger } from './runtime-logger.js';
+import { refusal, sendJson } from '../core/graphql/http-refusal.js';
 
-export type ReadinessChecks = Record<string, { ok: boolean; error?: string }>;
+export type { ReadinessChecks };
 
 export interface GatewayOptions {
   config: Config;
   supergraphSdl: string;
   logger: Logger;
-  /** The process's own dependencies (database, queue); each subgraph's health is added here. */
+  /** The process's own dependencies (database, queue); each subgraph's /healthz is checked as well. */
   readiness: () => Promise<ReadinessChecks>;
+  /** Adds to a caller's principal what the token does not say (groups from LDAP, later). */
+  enrichPrincipal?: EnrichPrincipal;
 }
 
 export interface GatewayServer {
@@ -24,6 +30,8 @@ export interface GatewayServer {
   port: number;
   close(): Promise<void>;
 }
+
+const REQUEST_ID_HEADER = 'x-request-id';
 
 const DEFAULT_QUERY = `# Welcome to Hostgraph. Sites you may manage, and how their tasks went:
 query MySites {
@@ -34,145 +42,170 @@ query MySites {
 }
 `;
 
-function sendJson(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
+/** A request id the caller chose is kept (so their logs and ours agree) if it looks like one. */
+const requestIdOf = (request: IncomingMessage) => {
+  const given = request.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+};
 
-const refuse = (response: ServerResponse, status: number, code: string, message: string) =>
-  sendJson(response, status, { errors: [{ message, extensions: { code } }] });
+const isLoopback = (host: string) => ['127.0.0.1', 'localhost', '::1'].includes(host);
 
 /**
- * The one API: the Hive Gateway runtime serving the composed supergraph over HTTP (POST, GET),
- * GraphQL over SSE and graphql-ws on /graphql. Callers are authenticated here; subgraphs only
- * trust the principal this process signs.
+ * GraphiQL starts with a dev token in its headers editor, so the embedded default works in a
+ * browser at once. Only on loopback: a page anyone can load must not hand out a token.
  */
-export async function startGateway({ config, supergraphSdl, logger, readiness }: GatewayOptions): Promise<GatewayServer> {
-  const authenticate = createAuthenticator(config);
-  const principals = new WeakMap<IncomingMessage, Principal | null>();
-  const devToken = Object.entries(config.devTokens).find(([, user]) => user.admin)?.[0];
+function graphiqlOptions(config: Config) {
+  const tokens = Object.entries(config.devTokens);
+  const token = (tokens.find(([, user]) => user.admin) ?? tokens[0])?.[0];
+  const headers = token && isLoopback(config.gateway.host) ? JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2) : undefined;
+  return { title: 'Hostgraph', defaultQuery: DEFAULT_QUERY, ...(headers ? { headers, defaultHeaders: headers } : {}) };
+}
 
-  const gateway = createGatewayRuntime({
+/** Malformed GraphQL gets the code Apollo clients know, instead of a bare syntax error. */
+const parseFailedPlugin = {
+  onParse() {
+    return ({ result, replaceParseResult }: { result: unknown; replaceParseResult(result: unknown): void }) => {
+      if (result instanceof GraphQLError && !result.extensions?.code) {
+        replaceParseResult(
+          new GraphQLError(result.message, {
+            source: result.source,
+            positions: result.positions,
+            extensions: { ...result.extensions, code: 'GRAPHQL_PARSE_FAILED' },
+          }),
+        );
+      }
+    };
+  },
+};
+
+/** Closing twice (a test, then its cleanup) waits for the first close instead of failing. */
+const once = (close: () => Promise<void>) => {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+};
+
+/**
+ * The one API: the Hive Gateway runtime serving the composed supergraph on /graphql over HTTP
+ * (POST, GET), GraphQL over SSE and graphql-ws. Callers are authenticated here; subgraphs only
+ * trust the principal this process signs, which rides on every subgraph request — subscriptions
+ * included, since they reach the subgraphs as SSE requests with headers of their own.
+ */
+export async function startGateway({ config, supergraphSdl, logger, readiness, enrichPrincipal }: GatewayOptions): Promise<GatewayServer> {
+  const authenticate = createAuthenticator(config, { enrichPrincipal });
+  const { maxQueryBytes, maxDepth } = config.gateway;
+
+  const gateway = createGatewayRuntime<CallerContext>({
     supergraph: supergraphSdl,
-    logging: false,
-    graphiql: {
-      title: 'Hostgraph',
-      defaultQuery: DEFAULT_QUERY,
-      // The embedded default prints its dev token; on loopback GraphiQL may as well start with it.
-      ...(devToken && ['127.0.0.1', 'localhost', '::1'].includes(config.gateway.host)
-        ? { headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }) }
-        : {}),
-    },
+    logging: runtimeLogger(logger),
+    graphiql: graphiqlOptions(config),
     landingPage: false,
     transportEntries: {
-      // Subscriptions reach the subgraphs as GraphQL over SSE, carrying the signed principal header.
-      '*.http': { options: { subscriptions: { kind: 'http' } } } as any,
+      // Subscriptions go to the subgraphs as GraphQL over SSE: one HTTP request per subscription,
+      // so it carries its caller's signed principal like any query. (A shared graphql-ws
+      // connection could only carry headers fixed in configuration.) POST, not the transport's
+      // default GET: a long operation and its variables fit in a body, not in a URL or an access log.
+      '*.http': { options: { method: 'POST', subscriptions: { kind: 'http' } } },
     },
     propagateHeaders: {
-      fromClientToSubgraphs: ({ context }) => {
-        const request = (context as any).req as IncomingMessage | undefined;
-        const principal = (request && principals.get(request)) ?? (context as any).principal ?? null;
-        return {
-          [PRINCIPAL_HEADER]: signPrincipal(principal, config.principalSecret),
-          'x-request-id': (request?.headers['x-request-id'] as string | undefined) ?? null,
-        };
-      },
+      fromClientToSubgraphs: ({ context }) => ({
+        [PRINCIPAL_HEADER]: signPrincipal(context.principal ?? null, config.principalSecret),
+        [REQUEST_ID_HEADER]: context.requestId,
+      }),
     },
     plugins: () => [
+      parseFailedPlugin,
       {
         onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {
-          addValidationRule(depthLimit(config.gateway.maxDepth));
+          addValidationRule(depthLimit(maxDepth));
         },
       },
     ],
   });
 
-  const subgraphUrls = Object.entries(config.subgraphs);
+  const routed = subgraphsOf(supergraphSdl);
   const checkReadiness = async (): Promise<ReadinessChecks> => {
-    const checks = await readiness();
-    await Promise.all(
-      subgraphUrls.map(async ([name, { url }]) => {
-        const health = url.replace(/\/graphql$/, '/healthz');
-        checks[`subgraph:${name}`] = await fetch(health, { signal: AbortSignal.timeout(2000) }).then(
-          (response) => (response.ok ? { ok: true } : { ok: false, error: `HTTP ${response.status}` }),
-          (error: Error) => ({ ok: false, error: error.message }),
-        );
-      }),
-    );
-    return checks;
+    const [own, subgraphs] = await Promise.all([
+      readiness().catch((error: Error) => ({ readiness: { ok: false, error: error.message } }) as ReadinessChecks),
+      Promise.all(routed.map(async (subgraph) => [`subgraph:${subgraph.name}`, await checkSubgraph(subgraph)] as const)),
+    ]);
+    return { ...own, ...Object.fromEntries(subgraphs) };
   };
 
-  const server = createServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://gateway');
-    const requestId = (request.headers['x-request-id'] as string | undefined) ?? randomUUID();
-    request.headers['x-request-id'] = requestId;
-    response.setHeader('x-request-id', requestId);
+  /** `log` is the request's log entry; the caller's name joins it once known. */
+  async function answerGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, log: Record<string, unknown>) {
+    let principal: Principal | null;
     try {
-      if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
-      if (url.pathname === '/readyz') {
+      principal = await authenticate(request.headers.authorization);
+      log.user = principal?.username ?? null;
+    } catch (error) {
+      const refused = authenticationRefusal(error);
+      if (!refused) throw error;
+      logger.info({ requestId, reason: refused.message }, 'caller refused');
+      return sendJson(response, refused.status, refusal(refused.code, refused.message));
+    }
+    if ((request.url?.length ?? 0) > maxQueryBytes) {
+      return sendJson(response, 414, refusal('PAYLOAD_TOO_LARGE', `The URL is longer than ${maxQueryBytes} bytes: send the query in a POST body`));
+    }
+    if (request.method === 'POST') {
+      const body = await readBoundedBody(request, maxQueryBytes);
+      if (body === null) {
+        return sendJson(response, 413, refusal('PAYLOAD_TOO_LARGE', `Requests are limited to ${maxQueryBytes} bytes: split the operation, or send variables instead of inline data`));
+      }
+      // The runtime reads an already-read body from `request.body` (as it does behind Express).
+      (request as IncomingMessage & { body?: Buffer }).body = body;
+    }
+    const callerContext: CallerContext = { principal, requestId };
+    await gateway(request, response, callerContext);
+  }
+
+  const server = createServer(async (request, response) => {
+    const started = performance.now();
+    const requestId = requestIdOf(request);
+    // The runtime reads the id from the request too, and logs with it.
+    request.headers[REQUEST_ID_HEADER] = requestId;
+    response.setHeader(REQUEST_ID_HEADER, requestId);
+    const path = (request.url ?? '/').split('?')[0];
+    const log: Record<string, unknown> = { requestId, method: request.method, path };
+    response.once('close', () => {
+      // Probes come every few seconds: only a failing one is worth a line at info.
+      const level = (path === '/healthz' || path === '/readyz') && response.statusCode < 400 ? 'debug' : 'info';
+      logger[level]({ ...log, status: response.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    });
+    try {
+      if (path === '/healthz') return sendJson(response, 200, JSON.stringify({ status: 'ok' }));
+      if (path === '/readyz') {
         const checks = await checkReadiness();
         const ok = Object.values(checks).every((check) => check.ok);
-        return sendJson(response, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
+        return sendJson(response, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks }));
       }
-      if (url.pathname !== '/graphql') return refuse(response, 404, 'NOT_FOUND', 'Not found: the API is at /graphql');
-      if (request.method === 'POST') {
-        const length = Number(request.headers['content-length'] ?? NaN);
-        if (!Number.isFinite(length)) return refuse(response, 411, 'LENGTH_REQUIRED', 'Send a Content-Length header');
-        if (length > config.gateway.maxQueryBytes) {
-          return refuse(response, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${config.gateway.maxQueryBytes} bytes; this one has ${length}`);
-        }
-      }
-      try {
-        principals.set(request, await authenticate(request.headers.authorization));
-      } catch (error) {
-        if (error instanceof AuthenticationError) return refuse(response, 401, 'UNAUTHENTICATED', error.message);
-        throw error;
-      }
-      logger.debug({ requestId, method: request.method, principal: principals.get(request)?.username }, 'request');
-      await gateway(request, response);
+      if (path !== '/graphql') return sendJson(response, 404, refusal('NOT_FOUND', 'Not found: the API is at /graphql'));
+      await answerGraphQL(request, response, requestId, log);
     } catch (error) {
       logger.error({ err: error, requestId }, 'gateway request failed');
-      if (!response.headersSent) refuse(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      if (!response.headersSent) sendJson(response, 500, refusal('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else response.end();
     }
   });
 
-  const wss = new WebSocketServer({ server, path: '/graphql' });
-  const wsOptions = getGraphQLWSOptions<Record<string, any>, { request: IncomingMessage; socket: unknown }>(gateway, (ctx) => ({
-    req: ctx.extra.request,
-    socket: ctx.extra.socket,
-    // The runtime forwards headers to subgraphs only for operations that have a request.
-    request: new Request('http://gateway/graphql'),
-    principal: principals.get(ctx.extra.request) ?? null,
-  }));
-  const wsServer = useServer(
-    {
-      ...wsOptions,
-      // Browsers cannot set headers on a WebSocket, so the token may come in connectionParams.
-      onConnect: async (ctx: { connectionParams?: unknown; extra: { request: IncomingMessage } }) => {
-        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const authorization = (params.authorization ?? params.Authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
-        try {
-          principals.set(ctx.extra.request, await authenticate(authorization));
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    },
-    wss,
-  );
+  const websockets = attachGraphQLWS({ server, gateway, authenticate, maxPayload: maxQueryBytes, requestIdOf, logger });
 
-  await new Promise<void>((resolve) => server.listen(config.gateway.port, config.gateway.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.gateway.port, config.gateway.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as { port: number }).port;
+  const host = config.gateway.host === '0.0.0.0' ? '127.0.0.1' : config.gateway.host === '::' ? '[::1]' : config.gateway.host.includes(':') ? `[${config.gateway.host}]` : config.gateway.host;
   return {
-    url: `http://${config.gateway.host}:${port}/graphql`,
+    url: `http://${host}:${port}/graphql`,
     port,
-    async close() {
-      await wsServer.dispose();
-      wss.close();
+    close: once(async () => {
+      await websockets.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await gateway.dispose();
-    },
+    }),
   };
 }

@@ -1,9 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
-import { createHandler } from 'graphql-sse/lib/use/http';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
+import { readBoundedBody } from './bounded-body.js';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from '../principal.js';
+import { refusal, refuseUpgrade, sendJson } from './http-refusal.js';
 
 export interface SubgraphServerOptions {
   name: string;
@@ -11,8 +17,10 @@ export interface SubgraphServerOptions {
   host: string;
   port: number;
   principalSecret: string;
+  /** The resolvers' context; `principal` is set on it whatever this returns. */
   createContext(principal: Principal | null, request: IncomingMessage): object | Promise<object>;
   logger: Logger;
+  /** Only the gateway can get this far, but `_entities` batches can be large. Default 16 MiB. */
   maxBodyBytes?: number;
 }
 
@@ -22,100 +30,160 @@ export interface SubgraphServer {
   close(): Promise<void>;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+/** A resolver threw something that is not a GraphQLError: a bug, whose words are not for the caller. */
+function isUnexpected(error: unknown): boolean {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  return !(original instanceof GraphQLError);
 }
 
-const refuse = (response: ServerResponse, status: number, code: string, message: string) =>
-  sendJson(response, status, { errors: [{ message, extensions: { code } }] });
+const INTERNAL_ERROR = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+/** Closing twice (a test, then its cleanup) waits for the first close instead of failing. */
+const once = (close: () => Promise<void>) => {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+};
 
 /**
- * One HTTP server per subgraph: queries and mutations through Apollo Server, subscriptions as
- * GraphQL over SSE (what the gateway's HTTP transport sends). Every request must carry the
- * gateway's signed principal; without it the answer is 401, so nobody goes around the gateway.
+ * One HTTP server per subgraph. On /graphql: queries and mutations through Apollo Server;
+ * subscriptions as GraphQL over SSE (what the gateway's HTTP transport sends, `Accept:
+ * text/event-stream`) and over graphql-ws for processes that subscribe directly. Every request must
+ * carry the gateway's signed principal; without it the answer is 401, so nobody goes around the gateway.
  */
 export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
-  const { schema, logger, principalSecret } = options;
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const { schema, logger, principalSecret, name } = options;
+  const log = logger.child({ subgraph: name });
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+
+  /** The signed principal, or the reason the request is refused. */
+  const authenticate = (request: IncomingMessage) => verifyPrincipal(request.headers[PRINCIPAL_HEADER] as string | undefined, principalSecret);
+  const contextFor = async (principal: Principal | null, request: IncomingMessage) => ({
+    ...(await options.createContext(principal, request)),
+    principal,
+  });
+  /** Same rule for every transport: errors a resolver means keep their words and code; bugs are masked. */
+  const maskUnexpected = <T extends ExecutionResult>(result: T): T => {
+    if (!result.errors?.some(isUnexpected)) return result;
+    const errors = result.errors.map((error) => {
+      if (!isUnexpected(error)) return error;
+      log.error({ err: error.originalError ?? error, path: error.path }, 'unexpected error');
+      return new GraphQLError(INTERNAL_ERROR.message, { path: error.path, nodes: error.nodes, extensions: INTERNAL_ERROR.extensions });
+    });
+    return { ...result, errors };
+  };
+
   const apollo = new ApolloServer({
     schema,
     introspection: true,
     // The gateway is the only client and every request is signed; CSRF does not apply here.
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => {
-      if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-        logger.error({ err: error, subgraph: options.name }, 'unexpected error');
-        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      }
-      return formatted;
+    logger: log,
+    // Federation traces are for Apollo's usage reporting, which the Hive gateway does not ask for.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      if (!isUnexpected(error)) return formatted;
+      log.error({ err: error instanceof GraphQLError ? (error.originalError ?? error) : error, path: formatted.path }, 'unexpected error');
+      return { ...INTERNAL_ERROR, path: formatted.path, locations: formatted.locations };
     },
   });
   await apollo.start();
-  const contexts = new WeakMap<IncomingMessage, Promise<object>>();
-  const sse = createHandler({ schema, context: (req) => contexts.get(req.raw)! as Promise<any> });
+
+  // The principal checked on arrival, for the SSE and WebSocket handlers to build each operation's context from.
+  const principals = new WeakMap<IncomingMessage, Principal | null>();
+  const contextOf = (request: IncomingMessage) => contextFor(principals.get(request) ?? null, request) as Promise<Record<string, unknown>>;
+  const sse = createSseHandler<Record<string, unknown>>({
+    schema,
+    context: (req) => contextOf(req.raw),
+    onNext: (_ctx, _req, result) => maskUnexpected(result as ExecutionResult),
+  });
+
+  async function answerWithApollo(request: IncomingMessage, response: ServerResponse, url: URL, principal: Principal | null) {
+    const body = request.method === 'POST' ? await readBoundedBody(request, maxBodyBytes) : Buffer.alloc(0);
+    if (body === null) return sendJson(response, 413, refusal('PAYLOAD_TOO_LARGE', `Requests are limited to ${maxBodyBytes} bytes`));
+    let parsed: unknown = undefined;
+    if (body.length > 0) {
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendJson(response, 400, refusal('BAD_REQUEST', 'The body is not JSON'));
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsed },
+      context: () => contextFor(principal, request),
+    });
+    for (const [key, value] of result.headers) response.setHeader(key, value);
+    response.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') return response.end(result.body.string);
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
 
   const server = createServer(async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', 'http://subgraph');
-      if (url.pathname === '/healthz') return sendJson(response, 200, { status: 'ok' });
-      if (url.pathname !== '/graphql') return refuse(response, 404, 'NOT_FOUND', 'Not found: use /graphql');
-      const verified = verifyPrincipal(request.headers[PRINCIPAL_HEADER] as string | undefined, principalSecret);
-      if (!verified.valid) return refuse(response, 401, 'UNAUTHENTICATED', `Go through the gateway (${verified.reason})`);
-      const context = Promise.resolve(options.createContext(verified.principal, request));
+      if (url.pathname === '/healthz') return sendJson(response, 200, JSON.stringify({ status: 'ok' }));
+      if (url.pathname !== '/graphql') return sendJson(response, 404, refusal('NOT_FOUND', 'Not found: the API is at /graphql'));
+      const verified = authenticate(request);
+      if (!verified.valid) {
+        return sendJson(response, 401, refusal('UNAUTHENTICATED', `Call this subgraph through the gateway (${verified.reason})`));
+      }
       if (request.headers.accept?.includes('text/event-stream')) {
-        contexts.set(request, context);
+        principals.set(request, verified.principal);
         return await sse(request, response);
       }
-      const body = request.method === 'POST' ? await readBody(request, maxBodyBytes) : '';
-      if (body === null) return refuse(response, 413, 'PAYLOAD_TOO_LARGE', `Requests are limited to ${maxBodyBytes} bytes`);
-      const headers = new HeaderMap();
-      for (const [key, value] of Object.entries(request.headers)) {
-        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-      }
-      let parsed: unknown = undefined;
-      if (body) {
-        try {
-          parsed = JSON.parse(body);
-        } catch {
-          return refuse(response, 400, 'BAD_REQUEST', 'The body is not JSON');
-        }
-      }
-      const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body: parsed },
-        context: () => context as Promise<any>,
-      });
-      for (const [key, value] of result.headers) response.setHeader(key, value);
-      response.statusCode = result.status ?? 200;
-      if (result.body.kind === 'complete') return response.end(result.body.string);
-      for await (const chunk of result.body.asyncIterator) response.write(chunk);
-      response.end();
+      await answerWithApollo(request, response, url, verified.principal);
     } catch (error) {
-      logger.error({ err: error, subgraph: options.name }, 'request failed');
-      if (!response.headersSent) refuse(response, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      log.error({ err: error }, 'request failed');
+      if (!response.headersSent) sendJson(response, 500, refusal('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else response.end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+
+  // graphql-ws: the principal is checked on the upgrade request, before any WebSocket exists.
+  const wss = new WebSocketServer({ noServer: true });
+  const wsServer = useServer(
+    {
+      schema,
+      context: (ctx) => contextOf(ctx.extra.request),
+      onNext: (_ctx, _id, _payload, _args, result) => maskUnexpected(result as ExecutionResult),
+    },
+    wss,
+  );
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://subgraph');
+    if (url.pathname !== '/graphql') return refuseUpgrade(socket, 404, refusal('NOT_FOUND', 'Not found: the API is at /graphql'));
+    const verified = authenticate(request);
+    if (!verified.valid) {
+      return refuseUpgrade(socket, 401, refusal('UNAUTHENTICATED', `Call this subgraph through the gateway (${verified.reason})`));
+    }
+    principals.set(request, verified.principal);
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as { port: number }).port;
+  // A wildcard address is where it listens, not where anyone can reach it: name loopback instead.
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '[::1]' : options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${options.host}:${port}/graphql`,
+    url: `http://${host}:${port}/graphql`,
     port,
-    async close() {
+    close: once(async () => {
+      await wsServer.dispose();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await apollo.stop();
-    },
+    }),
   };
 }

@@ -52,7 +52,7 @@ export async function prepareInstance(options: InstanceOptions = {}) {
     PORT: String(await freePort()),
     HOSTING_PORT: String(await freePort()),
     PRINCIPAL_SECRET: 'test-secret-' + Math.random().toString(36).slice(2),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     TASK_LEASE_MS: '3000',
     HOSTGRAPH_QUEUE: `hostgraph-test-${Math.random().toString(36).slice(2)}`,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
