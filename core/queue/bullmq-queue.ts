@@ -25,8 +25,12 @@ export class BullmqQueue implements JobQueue {
 
   private connection() {
     const client = createClient({ url: this.url });
+    // Errors surface through failed calls and BullMQ's own retries; an unheard 'error' event
+    // would crash the process whenever Redis restarts.
     client.on('error', () => {});
-    return createNodeRedisClient(client);
+    const adapter = createNodeRedisClient(client);
+    adapter.on('error', () => {});
+    return adapter;
   }
 
   async enqueue(taskId: string, options: { delayMs?: number } = {}): Promise<void> {

@@ -9,7 +9,8 @@ import { freePort } from './free-port.js';
  * there is installed from Debian if missing, started on a free port, and stopped afterwards.
  */
 
-const STATE = resolve('.test-servers');
+/** Where started servers keep their files; each under a folder named after it and its port. */
+export const STATE = resolve('.test-servers');
 
 export const reachable = (port: number, host = '127.0.0.1') =>
   new Promise<boolean>((done) => {
@@ -20,9 +21,11 @@ export const reachable = (port: number, host = '127.0.0.1') =>
     socket.once('timeout', () => (socket.destroy(), done(false)));
   });
 
-function ensureInstalled(binary: string, debianPackage: string) {
+/** Installs the Debian packages when `binary` is missing; waits for another install's dpkg lock. */
+export function ensureInstalled(binary: string, ...debianPackages: string[]) {
   if (existsSync(binary)) return;
-  execSync(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${debianPackage}`, { stdio: 'inherit' });
+  const apt = 'DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 -y -qq';
+  execSync(`${apt} update && ${apt} install ${debianPackages.join(' ')}`, { stdio: 'inherit' });
 }
 
 export interface Started {
