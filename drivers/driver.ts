@@ -20,6 +20,18 @@ export interface VmSpec {
   diskGiB: number;
   /** Free-form metadata kept with the VM (site id, task id) so reconciliation can find its owner. */
   labels?: Record<string, string>;
+  /**
+   * What the guest sets itself up with on first boot (cloud-init on kvm). Not part of the spec that
+   * `create` compares: a retried create with other seed contents returns the VM already made.
+   */
+  seed?: {
+    /** A host name or a fully qualified one (`blog.example.org`). */
+    hostname: string;
+    /** Accounts created on the VM, each allowed in with its SSH public keys. */
+    users: { name: string; uid?: number; sshKeys: string[] }[];
+    /** Pre-generated SSH host keys (their SSHFP records are already published); OpenSSH formats. */
+    hostKeys?: { type: 'rsa' | 'ecdsa' | 'ed25519'; privateKey: string; publicKey: string }[];
+  };
 }
 
 export interface Vm {

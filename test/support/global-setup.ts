@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { providePostgres, provideRedis } from './servers.js';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { providePostgres, provideRedis, STATE } from './servers.js';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -10,6 +11,9 @@ declare module 'vitest' {
 
 /** Makes a Redis and a PostgreSQL server available to every test file, and stops what it started. */
 export default async function setup(project: TestProject) {
+  // Servers that drop privileges (QEMU as libvirt-qemu, slapd, postgres) must reach their folders in here.
+  mkdirSync(STATE, { recursive: true });
+  chmodSync(STATE, 0o755);
   const [redis, postgres] = await Promise.all([provideRedis(), providePostgres()]);
   project.provide('redisUrl', redis.url);
   project.provide('postgresUrl', postgres.url);
