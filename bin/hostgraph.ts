@@ -6,7 +6,8 @@ import { loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { printSubgraphSdl } from '../core/graphql/federated-schema.js';
 import { buildHostingSchema } from '../subgraphs/hosting/hosting-schema.js';
-import { openMigratedDatabase, ROLES, startRoles, supergraphFor, type Role } from './start-roles.js';
+import { buildIdentitySchema } from '../subgraphs/identity/identity-schema.js';
+import { openMigratedDatabase, openMigratedIdentityDatabase, ROLES, startRoles, supergraphFor, type Role } from './start-roles.js';
 
 const USAGE = `hostgraph <command>
   start [--role ROLE]…   run roles (default: all of ${ROLES.join(', ')})
@@ -15,9 +16,10 @@ const USAGE = `hostgraph <command>
 
 /** The committed schema uses fixed URLs so it does not change with the machine it was made on. */
 async function schemaFiles(): Promise<Record<string, string>> {
-  const config = loadConfig({ ...process.env, HOSTGRAPH_CONFIG: undefined, HOSTING_URL: 'http://hosting:4001/graphql' });
+  const config = loadConfig({ ...process.env, HOSTGRAPH_CONFIG: undefined, HOSTING_URL: 'http://hosting:4001/graphql', IDENTITY_URL: 'http://identity:4002/graphql' });
   return {
     'schema/hosting.graphql': printSubgraphSdl(await buildHostingSchema()),
+    'schema/identity.graphql': printSubgraphSdl(await buildIdentitySchema()),
     'schema/supergraph.graphql': await supergraphFor(config),
   };
 }
@@ -43,8 +45,7 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   if (command === 'migrate') {
-    const orm = await openMigratedDatabase(config, logger);
-    await orm.close();
+    for (const open of [openMigratedDatabase, openMigratedIdentityDatabase]) await (await open(config, logger)).close();
     return;
   }
   if (command !== 'start') {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import type { DirectoryConfig } from '../plugins/directory/create-directory.js';
 
 /**
  * Configuration comes from environment variables, then `hostgraph.yaml` (or HOSTGRAPH_CONFIG),
@@ -27,6 +29,25 @@ export interface SimDriverConfig {
   faults: Record<string, number>;
 }
 
+/** Upper bounds for one person; null is no limit. */
+export interface QuotaLimits {
+  sites: number | null;
+  vcpus: number | null;
+  memoryMiB: number | null;
+  snapshots: number | null;
+}
+
+export interface IdentityConfig {
+  /** node-cron expression (with seconds) of the directory sync, run by the scheduler role. */
+  syncSchedule: string;
+  /** The copy of the directory is called stale once its last good sync is older than this. */
+  staleAfterSeconds: number;
+  /** How long a gateway trusts what it learned about a caller (groups, active) without asking again. */
+  principalCacheSeconds: number;
+  /** How long a gateway trusts a verified API token; revocation reaches it sooner through the bus. */
+  apiTokenCacheSeconds: number;
+}
+
 export interface Config {
   dataDir: string;
   /** `sqlite:<file>` by default, or a `postgres://` URL. */
@@ -42,13 +63,18 @@ export interface Config {
   devTokens: Record<string, DevToken>;
   jwt: { issuer: string; jwksUrl: string; audience?: string; usernameClaim: string; groupsClaim: string } | null;
   adminGroups: string[];
+  /** Where people and groups come from. */
+  directory: DirectoryConfig;
+  identity: IdentityConfig;
+  /** Applies to everyone, alongside the quotas admins set on users and groups; the smallest wins. */
+  defaultQuota: QuotaLimits;
   flavors: Record<string, Flavor>;
   hypervisor: { driver: 'sim'; sim: SimDriverConfig };
   worker: { concurrency: number; leaseMs: number };
   logLevel: string;
 }
 
-export const SUBGRAPH_NAMES = ['hosting'] as const;
+export const SUBGRAPH_NAMES = ['hosting', 'identity'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const DEFAULT_FLAVORS: Record<string, Flavor> = {
@@ -58,6 +84,11 @@ const DEFAULT_FLAVORS: Record<string, Flavor> = {
 };
 
 type Env = Record<string, string | undefined>;
+
+/** The embedded default's people and groups, shipped with the code. */
+export const EXAMPLE_DIRECTORY_FILE = fileURLToPath(new URL('../plugins/directory/static/example-directory.yaml', import.meta.url));
+
+const NO_LIMITS: QuotaLimits = { sites: null, vcpus: null, memoryMiB: null, snapshots: null };
 
 /** Secrets the embedded default invents once and keeps in the data folder, so restarts agree. */
 function persistentSecret(dataDir: string, file: string): string {
@@ -78,6 +109,13 @@ function readConfigFile(env: Env): Record<string, any> {
 }
 
 const int = (value: string | undefined, fallback: number) => (value ? Number.parseInt(value, 10) : fallback);
+
+/** The directory from the file, its bind password from the environment so it need not sit in a file. */
+function directoryConfig(env: Env, file: Record<string, any>): DirectoryConfig {
+  const directory: DirectoryConfig = file.directory ?? { kind: 'static', file: env.DIRECTORY_FILE ?? EXAMPLE_DIRECTORY_FILE };
+  if (directory.kind === 'ldap' && env.LDAP_BIND_PASSWORD) return { ...directory, bindPassword: env.LDAP_BIND_PASSWORD };
+  return directory;
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const file = readConfigFile(env);
@@ -123,6 +161,14 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : null,
     adminGroups: file.adminGroups ?? ['hostgraph-admins'],
+    directory: directoryConfig(env, file),
+    identity: {
+      syncSchedule: env.DIRECTORY_SYNC_SCHEDULE ?? file.identity?.syncSchedule ?? '0 */5 * * * *',
+      staleAfterSeconds: file.identity?.staleAfterSeconds ?? 900,
+      principalCacheSeconds: file.identity?.principalCacheSeconds ?? 30,
+      apiTokenCacheSeconds: file.identity?.apiTokenCacheSeconds ?? 10,
+    },
+    defaultQuota: { ...NO_LIMITS, ...file.defaultQuota },
     flavors: file.flavors ?? DEFAULT_FLAVORS,
     hypervisor: {
       driver: 'sim',

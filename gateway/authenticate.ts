@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload } from '
 import type { Config } from '../core/config.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Principal } from '../core/principal.js';
+import { looksLikeApiToken } from '../subgraphs/identity/api-tokens/token-secret.js';
 
 /** A token was sent but is not one we accept: the caller hears 401 with this message. */
 export class AuthenticationError extends Error {}
@@ -27,6 +28,8 @@ export type EnrichPrincipal = (principal: Principal) => Promise<Principal>;
 
 export interface AuthenticatorOptions {
   enrichPrincipal?: EnrichPrincipal;
+  /** Checks API tokens (`hgt_…`); without it they are refused like any unknown token. */
+  authenticateApiToken?: (secret: string) => Promise<Principal>;
 }
 
 type AuthConfig = Pick<Config, 'devTokens' | 'jwt' | 'adminGroups'>;
@@ -72,8 +75,8 @@ function principalFromClaims(payload: JWTPayload, jwt: NonNullable<Config['jwt']
 }
 
 /**
- * Turns `Authorization: Bearer …` into a principal: a dev token from configuration, or a JWT of the
- * configured issuer, verified against its JWKS. No header is an anonymous caller (null); a token
+ * Turns `Authorization: Bearer …` into a principal: a dev token from configuration, an API token
+ * (checked by identity), or a JWT of the configured issuer, verified against its JWKS. No header is an anonymous caller (null); a token
  * that is present but not good is an AuthenticationError.
  */
 export function createAuthenticator(config: AuthConfig, options: AuthenticatorOptions = {}): Authenticate {
@@ -94,6 +97,7 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
         kind: 'user',
       };
     }
+    if (options.authenticateApiToken && looksLikeApiToken(token)) return options.authenticateApiToken(token);
     if (!jwt || !jwks || !isJwt(token)) {
       throw new AuthenticationError('The token is not one this API knows: check that you copied all of it, or get a new one');
     }

@@ -6,7 +6,9 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { readBoundedBody } from '../core/graphql/bounded-body.js';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../core/principal.js';
+import type { AuthenticateApiToken } from './api-token-authentication.js';
 import { authenticationRefusal, createAuthenticator, type EnrichPrincipal } from './authenticate.js';
+import { mutationAuditPlugin, type RecordAudit } from './mutation-audit.js';
 import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
 import { checkSubgraph, subgraphsOf, type ReadinessChecks } from './readiness.js';
@@ -21,8 +23,12 @@ export interface GatewayOptions {
   logger: Logger;
   /** The process's own dependencies (database, queue); each subgraph's /healthz is checked as well. */
   readiness: () => Promise<ReadinessChecks>;
-  /** Adds to a caller's principal what the token does not say (groups from LDAP, later). */
+  /** Adds to a caller's principal what the token does not say: groups and standing from identity. */
   enrichPrincipal?: EnrichPrincipal;
+  /** Checks API tokens with identity. */
+  authenticateApiToken?: AuthenticateApiToken;
+  /** Where every forwarded mutation is recorded. */
+  recordAudit?: RecordAudit;
 }
 
 export interface GatewayServer {
@@ -90,8 +96,9 @@ const once = (close: () => Promise<void>) => {
  * trust the principal this process signs, which rides on every subgraph request — subscriptions
  * included, since they reach the subgraphs as SSE requests with headers of their own.
  */
-export async function startGateway({ config, supergraphSdl, logger, readiness, enrichPrincipal }: GatewayOptions): Promise<GatewayServer> {
-  const authenticate = createAuthenticator(config, { enrichPrincipal });
+export async function startGateway(options: GatewayOptions): Promise<GatewayServer> {
+  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit } = options;
+  const authenticate = createAuthenticator(config, { enrichPrincipal, authenticateApiToken });
   const { maxQueryBytes, maxDepth } = config.gateway;
 
   const gateway = createGatewayRuntime<CallerContext>({
@@ -119,6 +126,7 @@ export async function startGateway({ config, supergraphSdl, logger, readiness, e
           addValidationRule(depthLimit(maxDepth));
         },
       },
+      ...(recordAudit ? [mutationAuditPlugin(recordAudit, logger)] : []),
     ],
   });
 

@@ -1,9 +1,11 @@
-import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badInput } from '../errors.js';
 
 /** Relay-style connections: opaque cursors over a stable sort key, `first` bounded. */
 
 @ObjectType({ description: 'Where a page ends and whether another follows.' })
+// Every subgraph with connections defines the same PageInfo.
+@Directive('@shareable')
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;

@@ -2,12 +2,14 @@ import type { Bus } from '../../core/bus/bus.js';
 import type { Config } from '../../core/config.js';
 import type { Principal } from '../../core/principal.js';
 import type { TaskService } from '../../core/tasks/task-service.js';
+import type { SiteAccess } from './sites/site-access.js';
 import type { SiteService } from './sites/site-service.js';
 import type { TaskQueries } from './tasks/task-queries.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
   sites: SiteService;
+  access: SiteAccess;
   taskQueries: TaskQueries;
   tasks: TaskService;
   bus: Bus;

@@ -1,14 +1,18 @@
 import { openDatabase } from '../../core/database/open-database.js';
 import type { Logger } from '../../core/logger.js';
 import { TaskEntity, TaskEventEntity } from '../../core/tasks/task-entities.js';
+import { SiteAccessCursorEntity, SiteAccessEntity } from './access/site-access-entities.js';
 import { hostingMigrations } from './migrations/index.js';
+import { SiteUsageEntity } from './quota/site-usage-entity.js';
 import { SiteEntity } from './sites/site-entity.js';
 
-/** The hosting subgraph's tables: sites, and the tasks that change them. */
+export const HOSTING_ENTITIES = [SiteEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity];
+
+/** The hosting subgraph's tables: sites, the tasks that change them, its copy of the grants, quota usage. */
 export const openHostingDatabase = (url: string, logger?: Logger) =>
   openDatabase({
     url,
-    entities: [SiteEntity, TaskEntity, TaskEventEntity],
+    entities: HOSTING_ENTITIES,
     migrations: hostingMigrations,
     migrationsTable: 'hosting_migrations',
     logger,

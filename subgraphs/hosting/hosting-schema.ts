@@ -1,7 +1,7 @@
 import { buildFederatedSchema } from '../../core/graphql/federated-schema.js';
 import type { HostingContext } from './hosting-context.js';
 import { SiteResolver, toSite } from './sites/site-resolver.js';
-import { signedIn } from './sites/site-access.js';
+import { signedIn } from '../../core/principal.js';
 import { TaskResolver } from './tasks/task-resolver.js';
 import { toTask } from './tasks/task-from-view.js';
 

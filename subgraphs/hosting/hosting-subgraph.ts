@@ -6,8 +6,11 @@ import type { Logger } from '../../core/logger.js';
 import type { JobQueue } from '../../core/queue/queue.js';
 import { TaskService } from '../../core/tasks/task-service.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
+import type { IdentityClient } from '../identity/client/identity-client.js';
+import { SiteAccessProjection } from './access/site-access-projection.js';
 import type { HostingServices } from './hosting-context.js';
 import { buildHostingSchema } from './hosting-schema.js';
+import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
 import { TaskQueries } from './tasks/task-queries.js';
 
@@ -16,21 +19,26 @@ export interface HostingSubgraphOptions {
   orm: MikroORM;
   bus: Bus;
   queue: JobQueue;
+  identity: IdentityClient;
   logger: Logger;
 }
 
-export async function startHostingSubgraph({ config, orm, bus, queue, logger }: HostingSubgraphOptions) {
+export async function startHostingSubgraph({ config, orm, bus, queue, identity, logger }: HostingSubgraphOptions) {
   const store = new TaskStore(orm, bus, logger);
   const tasks = new TaskService(store, queue, logger);
+  const access = new SiteAccess(orm);
   const services: HostingServices = {
-    sites: new SiteService(orm, tasks, config.flavors),
-    taskQueries: new TaskQueries(orm, store),
+    sites: new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger }),
+    access,
+    taskQueries: new TaskQueries(orm, store, access),
     tasks,
     bus,
     flavors: config.flavors,
   };
+  const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
+  await projection.start();
   const { host, port } = config.subgraphs.hosting;
-  return startSubgraphServer({
+  const server = await startSubgraphServer({
     name: 'hosting',
     schema: await buildHostingSchema(),
     host,
@@ -39,4 +47,12 @@ export async function startHostingSubgraph({ config, orm, bus, queue, logger }: 
     createContext: (principal) => ({ ...services, principal }),
     logger,
   });
+  return {
+    ...server,
+    projection,
+    async close() {
+      await server.close();
+      await projection.close();
+    },
+  };
 }

@@ -8,6 +8,7 @@ import type { JobQueue, QueueOptions } from '../../core/queue/queue.js';
 import { TaskRunner } from '../../core/tasks/task-runner.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import type { HypervisorDriver } from '../../drivers/driver.js';
+import type { IdentityClient } from '../identity/client/identity-client.js';
 import { classifySiteError } from './workflows/classify-error.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
@@ -19,12 +20,13 @@ export interface HostingWorkerOptions {
   queue: JobQueue;
   queueOptions: QueueOptions;
   driver: HypervisorDriver;
+  identity: Pick<IdentityClient, 'forgetSite'>;
   logger: Logger;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, driver, logger }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { driver, flavors: config.flavors, shutdownTimeoutMs: 30_000 };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { driver, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

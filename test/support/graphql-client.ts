@@ -73,6 +73,11 @@ export async function* ws<T = any>(url: string, text: string, variables: Record<
   });
   try {
     yield* client.iterate({ query: text, variables }) as AsyncIterable<GraphQLResponse<T>>;
+  } catch (error) {
+    // graphql-ws rejects with the socket's CloseEvent when the server closes it (4401 refused, …).
+    if (error instanceof Error || typeof (error as { code?: unknown })?.code !== 'number') throw error;
+    const { code, reason } = error as { code: number; reason: string };
+    throw new Error(`WebSocket closed ${code}: ${reason}`);
   } finally {
     await client.dispose();
   }

@@ -18,12 +18,21 @@ export interface InstanceOptions {
   overrides?: RoleOverrides;
   /** Extra hostgraph.yaml settings. */
   settings?: Record<string, unknown>;
+  /** The static directory's people and groups (YAML text); alice and bob with no groups when omitted. */
+  directory?: string;
 }
+
+const DEFAULT_DIRECTORY = `users:
+  - { username: alice, displayName: Alice, mail: alice@example.org, uidNumber: 20001, gidNumber: 20000 }
+  - { username: bob, displayName: Bob, mail: bob@example.org, uidNumber: 20002, gidNumber: 20000 }
+`;
 
 export interface Instance {
   url: string;
   config: Config;
   dir: string;
+  /** The static directory's file: rewrite it and sync to change who exists. */
+  directoryFile: string;
   /** Environment that makes another process join this instance (same database, ports, secret). */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -33,6 +42,8 @@ export interface Instance {
 export async function prepareInstance(options: InstanceOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hostgraph-test-'));
   const configFile = join(dir, 'hostgraph.yaml');
+  const directoryFile = join(dir, 'directory.yaml');
+  writeFileSync(directoryFile, options.directory ?? DEFAULT_DIRECTORY);
   writeFileSync(
     configFile,
     stringify({
@@ -42,6 +53,7 @@ export async function prepareInstance(options: InstanceOptions = {}) {
         [TOKENS.admin]: { username: 'root', admin: true },
       },
       hypervisor: { sim: { latencyMs: 0, faults: {} } },
+      directory: { kind: 'static', file: directoryFile },
       ...options.settings,
     }),
   );
@@ -51,20 +63,21 @@ export async function prepareInstance(options: InstanceOptions = {}) {
     DATABASE_URL: !options.database || options.database === 'sqlite' ? `sqlite:${join(dir, 'hostgraph.sqlite')}` : options.database,
     PORT: String(await freePort()),
     HOSTING_PORT: String(await freePort()),
+    IDENTITY_PORT: String(await freePort()),
     PRINCIPAL_SECRET: 'test-secret-' + Math.random().toString(36).slice(2),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     TASK_LEASE_MS: '3000',
     HOSTGRAPH_QUEUE: `hostgraph-test-${Math.random().toString(36).slice(2)}`,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
-  return { dir, env, config: loadConfig(env) };
+  return { dir, env, directoryFile, config: loadConfig(env) };
 }
 
 export async function startInstance(options: InstanceOptions = {}): Promise<Instance> {
-  const { dir, env, config } = await prepareInstance(options);
+  const { dir, env, config, directoryFile } = await prepareInstance(options);
   const running = await startRoles(
     config,
-    options.roles ?? ['gateway', 'hosting', 'worker', 'scheduler'],
+    options.roles ?? ['gateway', 'hosting', 'identity', 'worker', 'scheduler'],
     createLogger(config.logLevel),
     { queueOptions: { maxAttempts: 3, backoffMs: 100 }, ...options.overrides },
   );
@@ -72,6 +85,7 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
     url: running.gatewayUrl ?? `http://127.0.0.1:${config.gateway.port}/graphql`,
     config,
     dir,
+    directoryFile,
     env,
     async close() {
       await running.close();

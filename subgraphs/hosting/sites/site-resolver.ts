@@ -3,7 +3,7 @@ import type { Page } from '../../../core/graphql/connection.js';
 import type { HostingContext } from '../hosting-context.js';
 import { Task } from '../tasks/task-types.js';
 import { toTask } from '../tasks/task-from-view.js';
-import { signedIn } from './site-access.js';
+import { signedIn } from '../../../core/principal.js';
 import type { Site as SiteRow } from './site-entity.js';
 import { CreateSiteInput, Flavor, Site, SiteConnection, SiteFilter } from './site-types.js';
 

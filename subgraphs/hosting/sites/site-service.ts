@@ -3,11 +3,16 @@ import { UniqueConstraintViolationException, type FilterQuery, type MikroORM } f
 import { badInput, conflict, notFound } from '../../../core/errors.js';
 import type { Config } from '../../../core/config.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../core/graphql/connection.js';
-import type { Principal } from '../../../core/principal.js';
+import { validateId } from '../../../core/graphql/validate-id.js';
+import type { Logger } from '../../../core/logger.js';
+import { requireScope, type Principal } from '../../../core/principal.js';
 import type { TaskService } from '../../../core/tasks/task-service.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
+import type { IdentityClient } from '../../identity/client/identity-client.js';
+import { applySiteAccessChanges } from '../access/site-access-projection.js';
+import { reserveSiteResources } from '../quota/site-usage.js';
 import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
-import { assertCanManageSite, visibleSites } from './site-access.js';
+import type { SiteAccess, SiteAccessNeed } from './site-access.js';
 import { SiteEntity, type Site } from './site-entity.js';
 import { validateSiteName } from './site-name.js';
 import type { SiteState } from './site-state.js';
@@ -18,63 +23,84 @@ export interface SiteFilterInput {
   owner?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_DESCRIPTION = 1000;
 
-export function validateId(id: string, field = 'id'): string {
-  if (!UUID.test(id)) throw badInput(`${field} "${id.slice(0, 80)}" is not an id from this API`, field);
-  return id.toLowerCase();
+export interface SiteServiceOptions {
+  orm: MikroORM;
+  tasks: TaskService;
+  flavors: Config['flavors'];
+  access: SiteAccess;
+  identity: Pick<IdentityClient, 'recordSiteCreation' | 'forgetSite'>;
+  logger: Logger;
 }
 
 /** Reads sites and turns requests to change them into tasks. Nothing here touches a hypervisor. */
 export class SiteService {
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly tasks: TaskService,
-    private readonly flavors: Config['flavors'],
-  ) {}
+  private readonly orm: MikroORM;
+  private readonly tasks: TaskService;
+  private readonly flavors: Config['flavors'];
 
-  /** A site the principal may manage; unknown → NOT_FOUND, someone else's → FORBIDDEN. */
-  async get(principal: Principal, id: string): Promise<Site> {
+  constructor(private readonly options: SiteServiceOptions) {
+    ({ orm: this.orm, tasks: this.tasks, flavors: this.flavors } = options);
+  }
+
+  /** A site the principal may see or manage; unknown → NOT_FOUND, no access → FORBIDDEN. */
+  async get(principal: Principal, id: string, need: SiteAccessNeed = 'see'): Promise<Site> {
     const site = await this.orm.em.fork().findOne(SiteEntity, { id: validateId(id) });
     if (!site) throw notFound('Site', id);
-    assertCanManageSite(principal, site);
+    await this.options.access.assert(principal, site, need);
     return site;
   }
 
   async list(principal: Principal, filter: SiteFilterInput = {}, first?: number | null, after?: string | null): Promise<Page<Site>> {
+    requireScope(principal, 'sites:read');
     const limit = pageSize(first);
-    const where: FilterQuery<Site> & Record<string, unknown> = {
-      ...(visibleSites(principal) as object),
+    // Two fragments: each query consumes its own.
+    const visible = () => {
+      const ids = this.options.access.visibleSiteIds(principal);
+      return ids ? { id: { $in: ids } } : {};
+    };
+    const where = () => ({
+      ...visible(),
       ...(filter.state ? { state: filter.state } : {}),
       ...(filter.nameContains ? { name: { $like: `%${filter.nameContains.replace(/[%_\\]/g, '')}%` } } : {}),
-    };
-    if (filter.owner) {
-      if (!principal.admin && filter.owner !== principal.username) return toPage([], limit, 0, () => [], (s: Site) => s);
-      Object.assign(where, { owner: filter.owner });
-    }
+      ...(filter.owner ? { owner: filter.owner } : {}),
+    });
     const em = this.orm.em.fork();
     const cursor = after ? { name: { $gt: decodeCursor(after, ['string'])[0] as string } } : {};
     const [rows, total] = await Promise.all([
-      em.find(SiteEntity, { ...where, ...cursor }, { orderBy: { name: 'asc' }, limit: limit + 1 }),
-      em.count(SiteEntity, where),
+      em.find(SiteEntity, { $and: [where(), cursor] }, { orderBy: { name: 'asc' }, limit: limit + 1 }),
+      em.count(SiteEntity, where()),
     ]);
     return toPage(rows, limit, total, (site) => [site.name], (site) => site);
   }
 
+  /**
+   * Identity records the creator as the site's first admin and says their quota; then the site, its
+   * task, the usage it adds and the creator's grant are written in one transaction. If that
+   * transaction fails, identity forgets the site again.
+   */
   async create(principal: Principal, input: { name: string; description?: string | null; flavor: string }): Promise<TaskView> {
+    requireScope(principal, 'sites:write');
     const name = validateSiteName(input.name);
-    if (!this.flavors[input.flavor]) {
+    const flavor = this.flavors[input.flavor];
+    if (!flavor) {
       throw badInput(`Unknown flavor "${input.flavor.slice(0, 80)}"; choose one of ${Object.keys(this.flavors).join(', ')}`, 'flavor');
     }
     if (input.description && input.description.length > MAX_DESCRIPTION) {
       throw badInput(`description is longer than ${MAX_DESCRIPTION} characters`, 'description');
     }
+    const nameTaken = () => conflict(`A site named ${name} already exists; choose another name`);
+    if (await this.orm.em.fork().count(SiteEntity, { name })) throw nameTaken();
+    const siteId = randomUUID();
+    const record = await this.options.identity.recordSiteCreation({ siteId, name, creator: principal.username, creatorGroups: principal.groups });
     try {
       const published = await this.orm.em.fork().transactional(async (em) => {
-        if (await em.count(SiteEntity, { name })) throw conflict(`A site named ${name} already exists; choose another name`);
+        if (await em.count(SiteEntity, { name })) throw nameTaken();
+        await reserveSiteResources(em, principal.username, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB }, record.quota);
+        await applySiteAccessChanges(em, record.changes);
         const site = em.create(SiteEntity, {
-          id: randomUUID(),
+          id: siteId,
           name,
           description: input.description ?? null,
           state: 'PROVISIONING',
@@ -86,17 +112,16 @@ export class SiteService {
       });
       return this.tasks.dispatch(published);
     } catch (error) {
+      await this.options.identity.forgetSite(siteId).catch((cause) => this.options.logger.warn({ err: cause, siteId }, 'identity keeps grants of a site that was not created'));
       // Two requests for one name at once: the unique index decides, the loser hears it plainly.
-      if (error instanceof UniqueConstraintViolationException) {
-        throw conflict(`A site named ${name} already exists; choose another name`);
-      }
+      if (error instanceof UniqueConstraintViolationException) throw nameTaken();
       throw error;
     }
   }
 
   /** Start, stop, reboot or delete: checked now, done by a worker in the site's turn. */
   async request(principal: Principal, id: string, kind: Exclude<SiteTaskKind, 'createSite'>, input: Record<string, unknown> = {}) {
-    const site = await this.get(principal, id);
+    const site = await this.get(principal, id, 'manage');
     if (kind !== 'deleteSite' && (site.state === 'FAILED' || site.state === 'CANCELLED')) {
       throw conflict(`Site ${site.name} is ${site.state} and has no VM to ${kind.replace('Site', '')}; delete it or create it again`);
     }

@@ -52,7 +52,7 @@ export class Site {
   @Field(() => String, { nullable: true, description: "The hypervisor's reference for the site's VM, once it exists." })
   vmRef!: string | null;
 
-  @Field(() => String, { description: 'Username of whoever created the site, its first admin.' })
+  @Field(() => String, { description: 'Username of whoever created the site, its first admin (`admins` lists who manages it now).' })
   owner!: string;
 
   @Field(() => Date)
@@ -72,7 +72,7 @@ export class SiteFilter {
   @Field(() => String, { nullable: true, description: 'Part of the name.' })
   nameContains?: string;
 
-  @Field(() => String, { nullable: true, description: 'Sites created by this user (platform admins only see others).' })
+  @Field(() => String, { nullable: true, description: 'Sites created by this user, among those you may see.' })
   owner?: string;
 }
 

@@ -5,9 +5,9 @@ import type { Page } from '../../../core/graphql/connection.js';
 import { streamTaskEvents } from '../../../core/tasks/task-event-stream.js';
 import { TASK_UPDATES_CHANNEL, type TaskEventView, type TaskView } from '../../../core/tasks/task-view.js';
 import type { HostingContext } from '../hosting-context.js';
-import { signedIn } from '../sites/site-access.js';
+import { requireScope, signedIn } from '../../../core/principal.js';
 import { toSite } from '../sites/site-resolver.js';
-import { validateId } from '../sites/site-service.js';
+import { validateId } from '../../../core/graphql/validate-id.js';
 import { Site } from '../sites/site-types.js';
 import { toTask, toTaskEvent } from './task-from-view.js';
 import { Task, TaskConnection, TaskEvent, TaskFilter } from './task-types.js';
@@ -49,7 +49,7 @@ export class TaskResolver {
   @Mutation(() => Task, { description: 'A queued task is cancelled at once; a running one undoes what it did.' })
   async cancelTask(@Arg('id', () => ID) id: string, @Ctx() context: HostingContext): Promise<Task> {
     const principal = signedIn(context.principal);
-    const task = await context.taskQueries.get(principal, id);
+    const task = await context.taskQueries.getToCancel(principal, id);
     return toTask(await context.tasks.cancel(task.id, principal));
   }
 
@@ -80,7 +80,7 @@ export class TaskResolver {
     description: "Every change of the tasks of a site (of every site, for platform admins who omit siteId). Live only; read `tasks` for what came before.",
     subscribe: async ({ args, context }) => {
       const ctx = context as HostingContext;
-      const principal = signedIn(ctx.principal);
+      const principal = requireScope(signedIn(ctx.principal), 'tasks:read');
       const siteId = args.siteId ? validateId(args.siteId as string, 'siteId') : null;
       if (siteId) await ctx.sites.get(principal, siteId);
       else if (!principal.admin) throw badInput('siteId is required: only platform admins may follow every site', 'siteId');

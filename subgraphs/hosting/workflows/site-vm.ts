@@ -1,6 +1,7 @@
 import type { HypervisorDriver, Vm } from '../../../drivers/driver.js';
 import { NotFound } from '../../../drivers/driver.js';
 import type { StepContext, Workflow } from '../../../core/tasks/workflow.js';
+import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
 
 /** What every site workflow needs from the worker. */
@@ -9,6 +10,8 @@ export interface SiteWorkflowDeps {
   flavors: Record<string, { vcpus: number; memoryMiB: number; diskGiB: number }>;
   /** How long a stop waits for the guest to shut down cleanly before powering it off. */
   shutdownTimeoutMs: number;
+  /** Told when a site is gone, so its grants go too. */
+  identity: Pick<IdentityClient, 'forgetSite'>;
 }
 
 export type SiteStepContext<Input = Record<string, unknown>> = StepContext<Input, SiteWorkflowDeps>;
