@@ -2,12 +2,11 @@
 import 'reflect-metadata';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../core/config.js';
+import { loadConfig, SUBGRAPH_NAMES } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { printSubgraphSdl } from '../core/graphql/federated-schema.js';
-import { buildHostingSchema } from '../subgraphs/hosting/hosting-schema.js';
-import { buildIdentitySchema } from '../subgraphs/identity/identity-schema.js';
-import { openMigratedDatabase, openMigratedIdentityDatabase, ROLES, startRoles, supergraphFor, type Role } from './start-roles.js';
+import { openMigrated, ROLES, startRoles, supergraphFor, type Role } from './start-roles.js';
+import { SUBGRAPH_MODULES } from './subgraph-modules.js';
 
 const USAGE = `hostgraph <command>
   start [--role ROLE]…   run roles (default: all of ${ROLES.join(', ')})
@@ -16,12 +15,12 @@ const USAGE = `hostgraph <command>
 
 /** The committed schema uses fixed URLs so it does not change with the machine it was made on. */
 async function schemaFiles(): Promise<Record<string, string>> {
-  const config = loadConfig({ ...process.env, HOSTGRAPH_CONFIG: undefined, HOSTING_URL: 'http://hosting:4001/graphql', IDENTITY_URL: 'http://identity:4002/graphql' });
-  return {
-    'schema/hosting.graphql': printSubgraphSdl(await buildHostingSchema()),
-    'schema/identity.graphql': printSubgraphSdl(await buildIdentitySchema()),
-    'schema/supergraph.graphql': await supergraphFor(config),
-  };
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [`${name.toUpperCase()}_URL`, `http://${name}:${4001 + i}/graphql`]));
+  const config = loadConfig({ ...process.env, HOSTGRAPH_CONFIG: undefined, ...urls });
+  const files: Record<string, string> = {};
+  for (const module of SUBGRAPH_MODULES) files[`schema/${module.name}.graphql`] = printSubgraphSdl(await module.buildSchema());
+  files['schema/supergraph.graphql'] = await supergraphFor(config);
+  return files;
 }
 
 async function main() {
@@ -45,7 +44,7 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   if (command === 'migrate') {
-    for (const open of [openMigratedDatabase, openMigratedIdentityDatabase]) await (await open(config, logger)).close();
+    for (const module of SUBGRAPH_MODULES) await (await openMigrated(module, config, logger)).close();
     return;
   }
   if (command !== 'start') {

@@ -57,7 +57,7 @@ describe('one process asks, another works, a third listens (PostgreSQL + Redis)'
     const prepared = await prepareInstance({ database: db.url, redisUrl: inject('redisUrl') });
     ({ env, dir } = prepared);
     url = `http://127.0.0.1:${prepared.config.gateway.port}/graphql`;
-    const api = startProcess(['gateway', 'hosting', 'scheduler'], env);
+    const api = startProcess(['gateway', 'hosting', 'identity', 'scheduler'], env);
     children.push(api);
     await waitUntilReady(url);
   });
@@ -69,8 +69,6 @@ describe('one process asks, another works, a third listens (PostgreSQL + Redis)'
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // Known failure: through a gateway in a child process on PostgreSQL + Redis the SSE stream ends
-  // without an event; not yet diagnosed. The in-process tests cover resumption's pieces.
   it('resumes a task whose worker was killed mid-step, and leaks nothing', async () => {
     // A slow hypervisor, so the kill lands inside a step.
     const doomed = startProcess(['worker'], { ...env, SIM_LATENCY_MS: '2000' });
