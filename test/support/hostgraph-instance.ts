@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig, type Config } from '../../core/config.js';
+import { loadConfig, SUBGRAPH_NAMES, type Config } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { startRoles, type Role, type RoleOverrides } from '../../bin/start-roles.js';
+import { ROLES, startRoles, type Role, type RoleOverrides } from '../../bin/start-roles.js';
 import { freePort } from './free-port.js';
 
 /** Dev tokens of the people the tests act as. */
@@ -38,6 +38,13 @@ export interface Instance {
   close(): Promise<void>;
 }
 
+/** HOSTING_PORT, IDENTITY_PORT, …: a free port for every subgraph, taken one after the other. */
+async function subgraphPorts(): Promise<Record<string, string>> {
+  const ports: Record<string, string> = {};
+  for (const name of SUBGRAPH_NAMES) ports[`${name.toUpperCase()}_PORT`] = String(await freePort());
+  return ports;
+}
+
 /** Writes the configuration of a test installation: a folder, a config file, fresh ports. */
 export async function prepareInstance(options: InstanceOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hostgraph-test-'));
@@ -62,8 +69,7 @@ export async function prepareInstance(options: InstanceOptions = {}) {
     HOSTGRAPH_DATA_DIR: join(dir, 'data'),
     DATABASE_URL: !options.database || options.database === 'sqlite' ? `sqlite:${join(dir, 'hostgraph.sqlite')}` : options.database,
     PORT: String(await freePort()),
-    HOSTING_PORT: String(await freePort()),
-    IDENTITY_PORT: String(await freePort()),
+    ...(await subgraphPorts()),
     PRINCIPAL_SECRET: 'test-secret-' + Math.random().toString(36).slice(2),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     TASK_LEASE_MS: '3000',
@@ -77,7 +83,7 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
   const { dir, env, config, directoryFile } = await prepareInstance(options);
   const running = await startRoles(
     config,
-    options.roles ?? ['gateway', 'hosting', 'identity', 'worker', 'scheduler'],
+    options.roles ?? ROLES,
     createLogger(config.logLevel),
     { queueOptions: { maxAttempts: 3, backoffMs: 100 }, ...options.overrides },
   );
