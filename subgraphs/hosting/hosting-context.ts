@@ -1,3 +1,4 @@
+import type DataLoader from 'dataloader';
 import type { Bus } from '../../core/bus/bus.js';
 import type { Config } from '../../core/config.js';
 import type { Principal } from '../../core/principal.js';
@@ -5,6 +6,7 @@ import type { TaskService } from '../../core/tasks/task-service.js';
 import type { SiteAccess } from './sites/site-access.js';
 import type { SiteService } from './sites/site-service.js';
 import type { TaskQueries } from './tasks/task-queries.js';
+import type { Vm } from './vms/vm-entity.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -18,4 +20,6 @@ export interface HostingServices {
 
 export interface HostingContext extends HostingServices {
   principal: Principal | null;
+  /** Per request: the VMs of the sites it touches, batched. */
+  vmsOfSite: DataLoader<string, Vm[]>;
 }

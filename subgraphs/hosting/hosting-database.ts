@@ -5,8 +5,9 @@ import { SiteAccessCursorEntity, SiteAccessEntity } from './access/site-access-e
 import { hostingMigrations } from './migrations/index.js';
 import { SiteUsageEntity } from './quota/site-usage-entity.js';
 import { SiteEntity } from './sites/site-entity.js';
+import { VmEntity } from './vms/vm-entity.js';
 
-export const HOSTING_ENTITIES = [SiteEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity];
+export const HOSTING_ENTITIES = [SiteEntity, VmEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity];
 
 /** The hosting subgraph's tables: sites, the tasks that change them, its copy of the grants, quota usage. */
 export const openHostingDatabase = (url: string, logger?: Logger) =>

@@ -4,6 +4,7 @@ import { SiteResolver, toSite } from './sites/site-resolver.js';
 import { signedIn } from '../../core/principal.js';
 import { TaskResolver } from './tasks/task-resolver.js';
 import { toTask } from './tasks/task-from-view.js';
+import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
 const referenceResolvers = {
@@ -12,6 +13,13 @@ const referenceResolvers = {
       context.sites
         .get(signedIn(context.principal), ref.id)
         .then((site) => toSite(site, context.flavors))
+        .catch(() => null),
+  },
+  Vm: {
+    __resolveReference: async (ref: { id: string }, context: HostingContext) =>
+      context.sites
+        .getVm(signedIn(context.principal), ref.id)
+        .then(toVm)
         .catch(() => null),
   },
   Task: {
@@ -24,4 +32,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, TaskResolver], referenceResolvers });

@@ -8,7 +8,8 @@ import { TaskService } from '../../core/tasks/task-service.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import type { IdentityClient } from '../identity/client/identity-client.js';
 import { SiteAccessProjection } from './access/site-access-projection.js';
-import type { HostingServices } from './hosting-context.js';
+import type { HostingContext, HostingServices } from './hosting-context.js';
+import { vmsOfSiteLoader } from './vms/vms-of-site.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
@@ -44,7 +45,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     host,
     port,
     principalSecret: config.principalSecret,
-    createContext: (principal) => ({ ...services, principal }),
+    createContext: (principal): HostingContext => ({ ...services, principal, vmsOfSite: vmsOfSiteLoader(orm) }),
     logger,
   });
   return {

@@ -60,6 +60,24 @@ describe.each(databases)('sites through the gateway on $name', ({ database }) =>
     expect(site.vmRef).toBeTruthy();
   });
 
+  it('gives each site its production VM, named for the site and known to the hypervisor by its ref', async () => {
+    const name = unique('vms');
+    const { body } = await createSite(instance.url, name);
+    const created = body.data!.createSite;
+    const before = await query(instance.url, `query ($id: ID!) { site(id: $id) { vm { id role name ref } } }`, { id: created.siteId }, TOKENS.alice);
+    expect(before.site.vm).toMatchObject({ role: 'PRODUCTION', name: `${name}-${created.siteId.slice(0, 8)}` });
+    await waitForTask(instance.url, created.id);
+    const { site } = await query(
+      instance.url,
+      `query ($id: ID!) { site(id: $id) { vmRef vm { id ref site { id } } vms { id role } } }`,
+      { id: created.siteId },
+      TOKENS.alice,
+    );
+    expect(site.vm).toEqual({ id: before.site.vm.id, ref: site.vmRef, site: { id: created.siteId } });
+    expect(site.vmRef).toMatch(/^sim-/);
+    expect(site.vms).toEqual([{ id: before.site.vm.id, role: 'PRODUCTION' }]);
+  });
+
   it('replays exactly the missed events to a subscriber that reconnects with after', async () => {
     const { body } = await createSite(instance.url, unique('replay'));
     const taskId = body.data!.createSite.id;

@@ -1,17 +1,21 @@
 import type { MigrationsByDialect } from '../../../core/database/open-database.js';
 import { Initial as InitialPostgresql } from './postgresql/0001-initial.js';
 import { SiteAccessAndUsage as SiteAccessAndUsagePostgresql } from './postgresql/0002-site-access-and-usage.js';
+import { Vms as VmsPostgresql } from './postgresql/0003-vms.js';
 import { Initial as InitialSqlite } from './sqlite/0001-initial.js';
 import { SiteAccessAndUsage as SiteAccessAndUsageSqlite } from './sqlite/0002-site-access-and-usage.js';
+import { Vms as VmsSqlite } from './sqlite/0003-vms.js';
 
 /** Append new migrations at the end of both lists; never edit one that has shipped. */
 export const hostingMigrations: MigrationsByDialect = {
   sqlite: [
     { name: '0001-initial', class: InitialSqlite },
     { name: '0002-site-access-and-usage', class: SiteAccessAndUsageSqlite },
+    { name: '0003-vms', class: VmsSqlite },
   ],
   postgresql: [
     { name: '0001-initial', class: InitialPostgresql },
     { name: '0002-site-access-and-usage', class: SiteAccessAndUsagePostgresql },
+    { name: '0003-vms', class: VmsPostgresql },
   ],
 };

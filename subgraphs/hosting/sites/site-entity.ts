@@ -10,8 +10,6 @@ export const SiteEntity = defineEntity({
     description: p.text().nullable(),
     state: p.enum(SITE_STATES).index(),
     flavor: p.string().length(64),
-    /** The hypervisor's reference for the site's production VM, once it exists. */
-    vmRef: p.string().length(255).nullable(),
     owner: p.string().length(255).index(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),

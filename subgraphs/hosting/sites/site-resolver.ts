@@ -9,7 +9,7 @@ import { CreateSiteInput, Flavor, Site, SiteConnection, SiteFilter } from './sit
 
 export function toSite(site: SiteRow, flavors: HostingContext['flavors']): Site {
   const flavor = flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0, diskGiB: 0 };
-  return { ...site, description: site.description ?? null, vmRef: site.vmRef ?? null, flavor: { name: site.flavor, ...flavor } };
+  return { ...site, description: site.description ?? null, flavor: { name: site.flavor, ...flavor } };
 }
 
 @Resolver(() => Site)

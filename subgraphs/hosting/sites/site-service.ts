@@ -15,6 +15,7 @@ import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
 import type { SiteAccess, SiteAccessNeed } from './site-access.js';
 import { SiteEntity, type Site } from './site-entity.js';
 import { validateSiteName } from './site-name.js';
+import { VmEntity, vmNameOf, type Vm } from '../vms/vm-entity.js';
 import type { SiteState } from './site-state.js';
 
 export interface SiteFilterInput {
@@ -50,6 +51,14 @@ export class SiteService {
     if (!site) throw notFound('Site', id);
     await this.options.access.assert(principal, site, need);
     return site;
+  }
+
+  /** A VM of a site the principal may see. */
+  async getVm(principal: Principal, id: string): Promise<Vm> {
+    const vm = await this.orm.em.fork().findOne(VmEntity, { id: validateId(id) });
+    if (!vm) throw notFound('VM', id);
+    await this.get(principal, vm.siteId);
+    return vm;
   }
 
   async list(principal: Principal, filter: SiteFilterInput = {}, first?: number | null, after?: string | null): Promise<Page<Site>> {
@@ -105,9 +114,9 @@ export class SiteService {
           description: input.description ?? null,
           state: 'PROVISIONING',
           flavor: input.flavor,
-          vmRef: null,
           owner: principal.username,
         });
+        em.create(VmEntity, { id: randomUUID(), siteId, role: 'PRODUCTION', name: vmNameOf(site, 'PRODUCTION'), ref: null });
         return this.tasks.submit(em, { kind: 'createSite', subjectId: site.id, input: {}, principal, stepNames: stepNamesOf('createSite') });
       });
       return this.tasks.dispatch(published);

@@ -49,9 +49,6 @@ export class Site {
   @Field(() => Flavor)
   flavor!: Flavor;
 
-  @Field(() => String, { nullable: true, description: "The hypervisor's reference for the site's VM, once it exists." })
-  vmRef!: string | null;
-
   @Field(() => String, { description: 'Username of whoever created the site, its first admin (`admins` lists who manages it now).' })
   owner!: string;
 

@@ -1,5 +1,5 @@
 import { Conflict } from '../../../drivers/driver.js';
-import { loadSite, progressOf, setSiteState, siteVm, vmNameOf, type SiteWorkflow } from './site-vm.js';
+import { loadSite, loadVm, progressOf, setSiteState, siteVm, type SiteWorkflow } from './site-vm.js';
 
 /** Creates the site's VM and starts it; a failure destroys the VM and leaves the site FAILED. */
 export const createSiteWorkflow: SiteWorkflow = {
@@ -10,24 +10,24 @@ export const createSiteWorkflow: SiteWorkflow = {
       async run(context) {
         const { driver, flavors } = context.deps;
         const site = await loadSite(context);
+        const row = await loadVm(context);
         const flavor = flavors[site.flavor];
         if (!flavor) throw new Conflict(`flavor ${site.flavor} is no longer configured`);
-        const name = vmNameOf(site);
         // A resumed task finds the VM its first attempt made.
         const vm =
-          (await driver.findByName(name)) ??
-          (await driver.create({ name, ...flavor, labels: { siteId: site.id, site: site.name } }, progressOf(context)));
-        if (vm.labels.siteId !== site.id) throw new Conflict(`a VM named ${name} exists that belongs to another site`);
+          (await driver.findByName(row.name)) ??
+          (await driver.create({ name: row.name, ...flavor, labels: { siteId: site.id, site: site.name, vmId: row.id } }, progressOf(context)));
+        if (vm.labels.siteId !== site.id) throw new Conflict(`a VM named ${row.name} exists that belongs to another site`);
         await context.record('vmRef', vm.ref);
-        site.vmRef = vm.ref;
+        row.ref = vm.ref;
         await context.em.flush();
       },
       async undo(context) {
         const { driver } = context.deps;
-        const site = await loadSite(context);
-        const ref = (context.output.vmRef as string | undefined) ?? (await driver.findByName(vmNameOf(site)))?.ref;
+        const row = await loadVm(context);
+        const ref = (context.output.vmRef as string | undefined) ?? (await driver.findByName(row.name))?.ref;
         if (ref) await driver.destroy(ref, progressOf(context));
-        site.vmRef = null;
+        row.ref = null;
         await context.em.flush();
       },
     },

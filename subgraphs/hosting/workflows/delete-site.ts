@@ -2,10 +2,11 @@ import { HostgraphError } from '../../../core/errors.js';
 import { Transient } from '../../../drivers/driver.js';
 import { releaseSiteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
-import { loadSite, progressOf, vmNameOf, type SiteWorkflow } from './site-vm.js';
+import { VmEntity } from '../vms/vm-entity.js';
+import { progressOf, type SiteWorkflow } from './site-vm.js';
 
 /**
- * Destroys the site's VM (with its disks and snapshots), has identity drop its grants, then forgets
+ * Destroys the site's VMs (with their disks and snapshots), has identity drop its grants, then forgets
  * the site and gives its resources back to its owner's quota; its name is free again.
  */
 export const deleteSiteWorkflow: SiteWorkflow = {
@@ -15,11 +16,12 @@ export const deleteSiteWorkflow: SiteWorkflow = {
       name: 'destroy-vm',
       async run(context) {
         const { driver } = context.deps;
-        const site = await loadSite(context);
-        const ref = site.vmRef ?? (await driver.findByName(vmNameOf(site)))?.ref;
-        if (ref) await driver.destroy(ref, progressOf(context));
-        site.vmRef = null;
-        await context.em.flush();
+        for (const row of await context.em.find(VmEntity, { siteId: context.subjectId })) {
+          const ref = row.ref ?? (await driver.findByName(row.name))?.ref;
+          if (ref) await driver.destroy(ref, progressOf(context));
+          row.ref = null;
+          await context.em.flush();
+        }
       },
     },
     {
@@ -41,6 +43,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
         if (!site) return;
         const flavor = context.deps.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0 };
         await context.em.transactional(async (em) => {
+          await em.nativeDelete(VmEntity, { siteId: site.id });
           await em.nativeDelete(SiteEntity, { id: site.id });
           await releaseSiteResources(em, site.owner, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB });
         });

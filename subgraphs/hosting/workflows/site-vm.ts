@@ -3,6 +3,7 @@ import { NotFound } from '../../../drivers/driver.js';
 import type { StepContext, Workflow } from '../../../core/tasks/workflow.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
+import { VmEntity, type Vm as VmRow, type VmRole } from '../vms/vm-entity.js';
 
 /** What every site workflow needs from the worker. */
 export interface SiteWorkflowDeps {
@@ -20,14 +21,15 @@ export type SiteWorkflow<Input = Record<string, unknown>> = Workflow<Input, Site
 export const loadSite = (context: SiteStepContext<any>): Promise<Site> =>
   context.em.findOneOrFail(SiteEntity, { id: context.subjectId });
 
-/** Readable for operators on the hypervisor, unique even when a site name is reused later. */
-export const vmNameOf = (site: Pick<Site, 'id' | 'name'>) => `${site.name}-${site.id.slice(0, 8)}`;
+/** The site's record of its VM in `role`, which exists from the moment the site is asked for. */
+export const loadVm = (context: SiteStepContext<any>, role: VmRole = 'PRODUCTION'): Promise<VmRow> =>
+  context.em.findOneOrFail(VmEntity, { siteId: context.subjectId, role });
 
-/** The site's VM as the hypervisor has it now; a site whose VM vanished is an error, not a guess. */
+/** The site's production VM as the hypervisor has it now; a VM that vanished is an error, not a guess. */
 export async function siteVm(context: SiteStepContext<any>): Promise<Vm> {
-  const site = await loadSite(context);
-  const vm = site.vmRef ? await context.deps.driver.get(site.vmRef) : null;
-  if (!vm) throw new NotFound(`site ${site.name} has no VM on the hypervisor (ref ${site.vmRef ?? 'none'})`);
+  const row = await loadVm(context);
+  const vm = row.ref ? await context.deps.driver.get(row.ref) : null;
+  if (!vm) throw new NotFound(`VM ${row.name} is not on the hypervisor (ref ${row.ref ?? 'none'})`);
   return vm;
 }
 
