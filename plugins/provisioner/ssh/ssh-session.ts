@@ -1,9 +1,8 @@
 import { Client } from 'ssh2';
 import sshpk from 'sshpk';
-import { shellCommand } from '../../../drivers/kvm/shell-command.js';
 import { Fatal, Transient } from '../../plugin-errors.js';
 import type { ExpectedHostKeys } from './expected-host-keys.js';
-import { LineSplitter } from './line-splitter.js';
+import { RemoteShell, type ScriptOptions, type ScriptResult } from './remote-shell.js';
 
 export interface SshLogin {
   host: string;
@@ -17,33 +16,21 @@ export interface SshLogin {
   onRetry?: (attempt: number, reason: string) => void;
 }
 
-export interface ScriptResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  /** Both streams' lines in the order they arrived, for a failure's message. */
-  lines: string[];
-}
-
-export interface ScriptOptions {
-  stdin?: string;
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
-}
-
 /** Between attempts while a VM boots: short at first, never more than this. */
 const MAX_PAUSE_MS = 2000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
- * One SSH connection for one provisioning run: every step's scripts run in channels of it, one
- * after the other. Opening it retries refused, reset and timed-out connections until the
+ * One SSH connection for one provisioning run, and one shell in it that runs every step's
+ * scripts, one after the other. Opening it retries refused, reset and timed-out connections until the
  * deadline, since a VM that was just created is still booting; a wrong host key or a refused
  * login fails at once.
  */
 export class SshSession {
   private constructor(
     readonly address: string,
-    readonly client: Client,
+    private readonly client: Client,
+    private readonly shell: RemoteShell,
   ) {}
 
   static async open(login: SshLogin): Promise<SshSession> {
@@ -51,7 +38,8 @@ export class SshSession {
     let pause = 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        return new SshSession(address, await connect(login, address));
+        const client = await connect(login, address);
+        return new SshSession(address, client, await RemoteShell.start(client, address));
       } catch (error) {
         if (!(error instanceof Transient)) throw error;
         const left = login.deadline - Date.now();
@@ -63,46 +51,13 @@ export class SshSession {
     }
   }
 
-  /**
-   * Runs `script` with `sh -c`, its arguments as $1…, each quoted so nothing in them is read by
-   * the shell. A lost connection is Transient; the script's own exit code is the caller's to judge.
-   */
+  /** Runs `script` with `sh -c` in the run's one shell, its arguments as $1…; a lost connection is Transient. */
   run(script: string, args: readonly string[], options: ScriptOptions = {}): Promise<ScriptResult> {
-    const command = shellCommand(['sh', '-c', script, 'hostgraph', ...args]);
-    return new Promise((resolve, reject) => {
-      const output = { stdout: [] as string[], stderr: [] as string[], lines: [] as string[] };
-      const splitter = (stream: 'stdout' | 'stderr') =>
-        new LineSplitter((line) => {
-          output[stream].push(line);
-          output.lines.push(line);
-          options.onLine?.(stream, line);
-        });
-      const lost = () => reject(new Transient(`ssh to ${this.address}: the connection was lost while a step ran`));
-      this.client.once('close', lost);
-      this.client.exec(command, (error, channel) => {
-        if (error) {
-          this.client.removeListener('close', lost);
-          return reject(new Transient(`ssh to ${this.address}: ${error.message}`, { cause: error }));
-        }
-        const stdout = splitter('stdout');
-        const stderr = splitter('stderr');
-        let exitCode: number | null = null;
-        channel.on('data', (chunk: Buffer) => stdout.push(chunk));
-        channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-        channel.on('exit', (code: number | null) => (exitCode = code));
-        channel.on('close', () => {
-          this.client.removeListener('close', lost);
-          stdout.end();
-          stderr.end();
-          // Killed by a signal: ssh2 reports no code.
-          resolve({ exitCode: exitCode ?? 255, stdout: output.stdout.join('\n'), stderr: output.stderr.join('\n'), lines: output.lines });
-        });
-        channel.end(options.stdin);
-      });
-    });
+    return this.shell.run(script, args, options);
   }
 
   close(): void {
+    this.shell.close();
     this.client.end();
   }
 }

@@ -2,7 +2,8 @@ import { shellQuote } from '../../../drivers/kvm/shell-command.js';
 import type { ProvisionEvent } from '../provisioner.js';
 import type { PlannedStep } from '../role/planned-step.js';
 import { StepFailed } from '../step-failed.js';
-import type { ScriptResult, SshSession } from './ssh-session.js';
+import type { ScriptResult } from './remote-shell.js';
+import type { SshSession } from './ssh-session.js';
 
 /** Hostgraph's own files on the VM (relative to the target root). */
 export const TOOLS_PATH = '/var/lib/hostgraph/bin';

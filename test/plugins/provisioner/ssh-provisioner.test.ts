@@ -208,6 +208,19 @@ describe('ssh provisioner against a real sshd, writing under a test root', { tim
     expect(lines).toEqual(['stdout: first', 'stderr: second, to stderr', 'stdout: third, without a newline']);
   });
 
+  it('fails with Transient when the connection drops while a step runs', async () => {
+    const root = newRoot();
+    const error = await sshProvisioner(sshd, root, { rolesDirectory: TEST_ROLES })
+      .run(targetOf(sshd), [{ role: 'streaming' }], {
+        // The VM goes away while the command waits.
+        onEvent: (event) => event.type === 'output' && event.line === 'first' && void sshd.interrupt(),
+      })
+      .catch((caught: unknown) => caught)
+      .finally(() => sshd.resume());
+    expect(error).toBeInstanceOf(Transient);
+    expect((error as Error).message).toContain('the connection was lost while a step ran');
+  });
+
   it('names the failing step, keeps its output, and stops there', async () => {
     const root = newRoot();
     const provisioner = sshProvisioner(sshd, root, { rolesDirectory: TEST_ROLES });
