@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark } from '../benchmark.js';
 import { percentile } from '../support/percentile.js';

@@ -43,7 +43,7 @@ export class RemoteShell {
 
   private constructor(
     private readonly channel: ClientChannel,
-    private readonly address: string,
+    address: string,
   ) {
     const stdout = new LineSplitter((line) => this.#line('stdout', line));
     const stderr = new LineSplitter((line) => this.#line('stderr', line));
