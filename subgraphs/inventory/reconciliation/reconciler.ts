@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Bus } from '../../../core/bus/bus.js';
+import { HostgraphError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { HostDrivers } from '../../../drivers/registry/host-drivers.js';
 import type { HostingClient } from '../../hosting/client/hosting-client.js';
@@ -48,7 +49,7 @@ export class Reconciler {
       const placements = await em.find(VmPlacementEntity, {});
       let beliefs: Map<string, VmBelief>;
       try {
-        beliefs = new Map((await this.options.hosting.vmBeliefs(placements.map((placement) => placement.vmId))).map((belief) => [belief.vmId, belief]));
+        beliefs = new Map((await this.askHosting(placements.map((placement) => placement.vmId))).map((belief) => [belief.vmId, belief]));
       } catch (error) {
         this.log.warn({ err: error }, 'reconciliation needs hosting, which did not answer');
         return { requestIds, startedAt, finishedAt: new Date().toISOString(), hosts: [], error: `hosting did not answer: ${messageOf(error)}` };
@@ -64,6 +65,19 @@ export class Reconciler {
       return { requestIds, startedAt, finishedAt: new Date().toISOString(), hosts: reports, error: null };
     } finally {
       await this.releaseLease(owner);
+    }
+  }
+
+  /** A hosting process that is starting too (or a connection it dropped) answers a moment later. */
+  private async askHosting(vmIds: string[], tries = 4): Promise<VmBelief[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.hosting.vmBeliefs(vmIds);
+      } catch (error) {
+        const unavailable = error instanceof HostgraphError && error.extensions.code === 'SERVICE_UNAVAILABLE';
+        if (!unavailable || attempt >= tries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
     }
   }
 
