@@ -10,7 +10,7 @@ import { rankHosts } from '../../subgraphs/inventory/placement/choose-host.js';
 import { PlacementService } from '../../subgraphs/inventory/placement/placement-service.js';
 
 const HOSTS = 1000;
-const PLACEMENTS = 2000;
+const PLACEMENTS = 600;
 const CONCURRENCY = 8;
 const OVERCOMMIT = { vcpus: 4, memory: 1, disk: 1 };
 

@@ -14,14 +14,20 @@ export interface PlacementNeed extends Resources {
 
 export type Overcommit = InventoryConfig['overcommit'];
 
+/** What placement reads of a host: its state, driver, capacity and allocation. */
+export type HostLoad = Pick<
+  HypervisorHost,
+  'id' | 'name' | 'driver' | 'state' | 'capacityVcpus' | 'capacityMemoryMiB' | 'capacityDiskGiB' | 'allocatedVcpus' | 'allocatedMemoryMiB' | 'allocatedDiskGiB'
+>;
+
 /** What a host may hand out in all: its capacity times the overcommit ratio, rounded down. */
-export const limitsOf = (host: HypervisorHost, overcommit: Overcommit): Resources => ({
+export const limitsOf = (host: HostLoad, overcommit: Overcommit): Resources => ({
   vcpus: Math.floor(host.capacityVcpus * overcommit.vcpus),
   memoryMiB: Math.floor(host.capacityMemoryMiB * overcommit.memory),
   diskGiB: Math.floor(host.capacityDiskGiB * overcommit.disk),
 });
 
-export const freeOf = (host: HypervisorHost, overcommit: Overcommit): Resources => {
+export const freeOf = (host: HostLoad, overcommit: Overcommit): Resources => {
   const limits = limitsOf(host, overcommit);
   return {
     vcpus: limits.vcpus - host.allocatedVcpus,
@@ -37,7 +43,7 @@ const fits = (free: Resources, need: Resources) => free.vcpus >= need.vcpus && f
  * within the overcommitted capacity. Weigh: the most free RAM (the resource that runs out first on
  * web hosts), then the name, so equal hosts are always taken in the same order.
  */
-export function rankHosts(hosts: HypervisorHost[], need: PlacementNeed, overcommit: Overcommit): HypervisorHost[] {
+export function rankHosts<Host extends HostLoad>(hosts: Host[], need: PlacementNeed, overcommit: Overcommit): Host[] {
   return hosts
     .filter((host) => host.state === 'ENABLED' && (!need.driver || host.driver === need.driver))
     .map((host) => ({ host, free: freeOf(host, overcommit) }))

@@ -3,7 +3,7 @@ import { badInput, noCapacity } from '../../../core/errors.js';
 import { validateId } from '../../../core/graphql/validate-id.js';
 import { isDriverKind } from '../../../drivers/registry/driver-kinds.js';
 import { HypervisorHostEntity, type HypervisorHost } from '../hosts/host-entity.js';
-import { freeOf, limitsOf, rankHosts, type Overcommit, type PlacementNeed } from './choose-host.js';
+import { freeOf, limitsOf, rankHosts, type HostLoad, type Overcommit, type PlacementNeed } from './choose-host.js';
 import { VmPlacementEntity, type VmPlacement } from './placement-entity.js';
 
 export interface PlacementRequest extends PlacementNeed {
@@ -56,8 +56,7 @@ export class PlacementService {
     const existing = await this.existing(request.vmId);
     if (existing) return existing;
     for (let read = 0; read < READS; read++) {
-      const em = this.orm.em.fork();
-      const hosts = await em.find(HypervisorHostEntity, { state: 'ENABLED', ...(need.driver ? { driver: need.driver } : {}) });
+      const hosts = await this.enabledHosts(need.driver ?? null);
       const ranked = rankHosts(hosts, need, this.overcommit);
       if (ranked.length === 0) throw this.noRoom(need, hosts);
       for (const host of ranked.slice(0, CANDIDATES_PER_READ)) {
@@ -74,7 +73,29 @@ export class PlacementService {
         }
       }
     }
-    throw this.noRoom(need, await this.orm.em.fork().find(HypervisorHostEntity, { state: 'ENABLED' }));
+    throw this.noRoom(need, await this.enabledHosts(need.driver ?? null));
+  }
+
+  /** The enabled hosts' load as plain rows: placement reads every one for every decision, so no entity is built. */
+  private async enabledHosts(driver: string | null): Promise<HostLoad[]> {
+    const rows = await this.orm.em.getConnection().execute(
+      `select id, name, driver, state, capacity_vcpus, capacity_memory_mib, capacity_disk_gib, allocated_vcpus, allocated_memory_mib, allocated_disk_gib
+       from inventory_hosts where state = 'ENABLED'${driver ? ' and driver = ?' : ''}`,
+      driver ? [driver] : [],
+      'all',
+    );
+    return (rows as Record<string, unknown>[]).map((row) => ({
+      id: String(row.id),
+      name: String(row.name),
+      driver: String(row.driver),
+      state: 'ENABLED',
+      capacityVcpus: Number(row.capacity_vcpus),
+      capacityMemoryMiB: Number(row.capacity_memory_mib),
+      capacityDiskGiB: Number(row.capacity_disk_gib),
+      allocatedVcpus: Number(row.allocated_vcpus),
+      allocatedMemoryMiB: Number(row.allocated_memory_mib),
+      allocatedDiskGiB: Number(row.allocated_disk_gib),
+    }));
   }
 
   /** Gives the VM's resources back to its host; false when it was not placed. */
@@ -107,7 +128,7 @@ export class PlacementService {
   }
 
   /** Adds the VM to the host if it still fits there; null when another placement took the room first. */
-  private async allocate(em: EntityManager, host: HypervisorHost, request: PlacementRequest): Promise<VmPlacement | null> {
+  private async allocate(em: EntityManager, host: HostLoad, request: PlacementRequest): Promise<VmPlacement | null> {
     const limits = limitsOf(host, this.overcommit);
     const result = await em.getConnection().execute(
       `update inventory_hosts set
@@ -141,7 +162,7 @@ export class PlacementService {
     return placement;
   }
 
-  private noRoom(need: PlacementNeed, enabled: HypervisorHost[]) {
+  private noRoom(need: PlacementNeed, enabled: HostLoad[]) {
     const wanted = `${need.vcpus} vCPU, ${need.memoryMiB} MiB RAM and ${need.diskGiB} GiB disk${need.driver ? ` on a ${need.driver} host` : ''}`;
     const roomiest = [...enabled].sort((a, b) => freeOf(b, this.overcommit).memoryMiB - freeOf(a, this.overcommit).memoryMiB)[0];
     const detail =
