@@ -39,7 +39,8 @@ export function parseKvmUri(uri: string): KvmConnection {
   if (cpuMode !== undefined && !['host-model', 'host-passthrough'].includes(cpuMode)) {
     throw new InvalidHostConnection('uri', `cpuMode must be host-model or host-passthrough, not "${cpuMode.slice(0, 40)}"`);
   }
-  const hostKey = params.get('hostKey');
+  // A query string reads an unescaped + as a space; base64 has no spaces, so put it back.
+  const hostKey = params.get('hostKey')?.replaceAll(' ', '+');
   if (hostKey !== undefined && !/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(hostKey)) {
     throw new InvalidHostConnection('uri', 'hostKey is the host key fingerprint as ssh-keygen -l prints it: SHA256:… (43 base64 characters)');
   }

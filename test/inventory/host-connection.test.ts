@@ -40,6 +40,13 @@ describe('host connections: driver, URI and credential reference', () => {
     });
   });
 
+  it('takes a host key fingerprint whose + was left unescaped', () => {
+    const fingerprint = `SHA256:ab+cd/${'e'.repeat(37)}`;
+    const parsed = (uri: string) => (parseHostConnection('kvm', uri, 'secret:K') as { connection: { ssh: { hostKeyFingerprint?: string } } }).connection.ssh.hostKeyFingerprint;
+    expect(parsed(`${KVM}&hostKey=${encodeURIComponent(fingerprint)}`)).toBe(fingerprint);
+    expect(parsed(`${KVM}&hostKey=${fingerprint}`)).toBe(fingerprint);
+  });
+
   it('reads vmware, xen and sim URIs', () => {
     expect(parseHostConnection('vmware', 'vmware://hostgraph%40vsphere.local@vc.example.org/sdk?datacenter=DC0&cluster=C0&insecure=true', 'secret:VC')).toEqual({
       driver: 'vmware',

@@ -44,7 +44,7 @@ describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
         inventory: { reconcileSchedule: '0 0 0 1 1 *' },
       },
     });
-    const uri = `qemu+ssh://root@${sshd.host}:${sshd.port}/system?storageDir=${storageDir}&baseImage=${baseImage}&hostKey=${sshd.hostKeyFingerprint}`;
+    const uri = `qemu+ssh://root@${sshd.host}:${sshd.port}/system?storageDir=${storageDir}&baseImage=${baseImage}&hostKey=${encodeURIComponent(sshd.hostKeyFingerprint)}`;
     const { addHypervisorHost } = await query(
       instance.url,
       `mutation ($input: AddHypervisorHostInput!) { addHypervisorHost(input: $input) { ${HOST_FIELDS} } }`,
