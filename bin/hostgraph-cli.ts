@@ -2,30 +2,33 @@ import 'reflect-metadata';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, SUBGRAPH_NAMES } from '../core/config.js';
-import { createLogger } from '../core/logger.js';
-import { printSubgraphSdl } from '../core/graphql/federated-schema.js';
-import { openMigrated, ROLES, startRoles, supergraphFor, type Role } from './start-roles.js';
-import { SUBGRAPH_MODULES } from './subgraph-modules.js';
+import { inventoryCommand } from './inventory-command.js';
+
+// Loaded only by the commands that need them: an inventory script that Ansible runs must start fast.
+const roles = () => import('./start-roles.js');
+const modules = async () => (await import('./subgraph-modules.js')).SUBGRAPH_MODULES;
 
 const USAGE = `hostgraph <command>
-  start [--role ROLE]…   run roles (default: all of ${ROLES.join(', ')})
+  start [--role ROLE]…   run roles (default: all of them)
   migrate                bring the database schema up to date
-  schema [--check]       write schema/*.graphql (or fail if they differ)`;
+  schema [--check]       write schema/*.graphql (or fail if they differ)
+  inventory --list       the Ansible dynamic inventory (or --host NAME) from HOSTGRAPH_URL`;
 
 /** The committed schema uses fixed URLs so it does not change with the machine it was made on. */
 async function schemaFiles(): Promise<Record<string, string>> {
   const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [`${name.toUpperCase()}_URL`, `http://${name}:${4001 + i}/graphql`]));
   const config = loadConfig({ ...process.env, HOSTGRAPH_CONFIG: undefined, ...urls });
+  const { printSubgraphSdl } = await import('../core/graphql/federated-schema.js');
   const files: Record<string, string> = {};
-  for (const module of SUBGRAPH_MODULES) files[`schema/${module.name}.graphql`] = printSubgraphSdl(await module.buildSchema());
-  files['schema/supergraph.graphql'] = await supergraphFor(config);
+  for (const module of await modules()) files[`schema/${module.name}.graphql`] = printSubgraphSdl(await module.buildSchema());
+  files['schema/supergraph.graphql'] = await (await roles()).supergraphFor(config);
   return files;
 }
 
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { role: { type: 'string', multiple: true }, check: { type: 'boolean' } },
+    options: { role: { type: 'string', multiple: true }, check: { type: 'boolean' }, list: { type: 'boolean' }, host: { type: 'string' } },
   });
   const [command] = positionals;
   if (command === 'schema') {
@@ -41,19 +44,24 @@ async function main() {
     return;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  if (command === 'inventory') {
+    console.log(await inventoryCommand(config, values));
+    return;
+  }
+  const logger = (await import('../core/logger.js')).createLogger(config.logLevel);
+  const { openMigrated, ROLES, startRoles } = await roles();
   if (command === 'migrate') {
-    for (const module of SUBGRAPH_MODULES) await (await openMigrated(module, config, logger)).close();
+    for (const module of await modules()) await (await openMigrated(module, config, logger)).close();
     return;
   }
   if (command !== 'start') {
     console.error(USAGE);
     process.exit(2);
   }
-  const roles = (values.role ?? [...ROLES]) as Role[];
-  const unknown = roles.filter((role) => !ROLES.includes(role));
+  const chosen = (values.role ?? [...ROLES]) as (typeof ROLES)[number][];
+  const unknown = chosen.filter((role) => !ROLES.includes(role));
   if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are ${ROLES.join(', ')}`);
-  const running = await startRoles(config, roles, logger);
+  const running = await startRoles(config, chosen, logger);
   const shutdown = async () => {
     await running.close();
     process.exit(0);
@@ -62,7 +70,7 @@ async function main() {
   process.once('SIGTERM', shutdown);
   if (running.gatewayUrl) {
     const [token] = Object.entries(config.devTokens).find(([, user]) => user.admin) ?? [];
-    console.log(`\nHostgraph is up (${roles.join(', ')}).\n  GraphiQL:  ${running.gatewayUrl}`);
+    console.log(`\nHostgraph is up (${chosen.join(', ')}).\n  GraphiQL:  ${running.gatewayUrl}`);
     if (token) console.log(`  Dev token: ${token}   (send it as  Authorization: Bearer ${token})`);
     console.log(`  Data:      ${config.dataDir}\n`);
   }

@@ -7,6 +7,7 @@ import type { SiteAccess } from './sites/site-access.js';
 import type { SiteService } from './sites/site-service.js';
 import type { TaskQueries } from './tasks/task-queries.js';
 import type { Vm } from './vms/vm-entity.js';
+import type { VmPowerFollow } from './vms/vm-power-follow.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -16,6 +17,8 @@ export interface HostingServices {
   tasks: TaskService;
   bus: Bus;
   flavors: Config['flavors'];
+  /** Reconciliation's questions about VMs, and site states following the hypervisors. */
+  powerFollow: VmPowerFollow;
 }
 
 export interface HostingContext extends HostingServices {

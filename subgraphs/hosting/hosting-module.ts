@@ -2,10 +2,11 @@ import { dialectOf } from '../../core/database/open-database.js';
 import { defineSubgraph } from '../../core/roles/subgraph-module.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
-import { createDriver } from '../../drivers/create-driver.js';
-import { sqlExecutorFromMikroOrm } from '../../drivers/sim/sql-executor.js';
-import { SqlSimVmStore } from '../../drivers/sim/sql-sim-vm-store.js';
+import { HostDrivers } from '../../drivers/registry/host-drivers.js';
+import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
+import { InventoryClient } from '../inventory/client/inventory-client.js';
+import { placedVmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { openHostingDatabase } from './hosting-database.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
@@ -24,16 +25,17 @@ export const hostingModule = defineSubgraph({
   },
 
   async work({ config, bus, queue, queueOptions, overrides, logger, clientOf, onClose }, orm) {
-    let driver = overrides.driver;
-    if (!driver) {
-      // The sim keeps its VMs in hosting's database, so a restart keeps them.
-      const simStore = new SqlSimVmStore(sqlExecutorFromMikroOrm(orm.em.getConnection(), dialectOf(config.databaseUrl)));
-      const created = createDriver(config.hypervisor, simStore);
-      onClose(() => created.close());
-      driver = created;
-    }
+    // A driver per hypervisor host, built from what the inventory says of the VM's host.
+    const hostDrivers = new HostDrivers({
+      secrets: config.secrets,
+      sim: config.hypervisor.sim,
+      simStore: simStoresOn(orm.em.getConnection(), dialectOf(config.databaseUrl)),
+      simDriver: overrides.driver,
+    });
+    onClose(() => hostDrivers.close());
     const identity = new IdentityClient(clientOf('identity', 'worker'));
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger });
+    const inventory = new InventoryClient(clientOf('inventory', 'worker'));
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers: placedVmDrivers(inventory, hostDrivers), inventory, identity, logger });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {

@@ -4,6 +4,7 @@ import { SiteResolver, toSite } from './sites/site-resolver.js';
 import { signedIn } from '../../core/principal.js';
 import { TaskResolver } from './tasks/task-resolver.js';
 import { toTask } from './tasks/task-from-view.js';
+import { VmPowerFollowResolver } from './vms/vm-power-follow-resolver.js';
 import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
@@ -32,4 +33,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, TaskResolver], referenceResolvers });

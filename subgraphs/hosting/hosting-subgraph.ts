@@ -14,6 +14,7 @@ import { buildHostingSchema } from './hosting-schema.js';
 import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
 import { TaskQueries } from './tasks/task-queries.js';
+import { VmPowerFollow } from './vms/vm-power-follow.js';
 
 export interface HostingSubgraphOptions {
   config: Config;
@@ -35,6 +36,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     tasks,
     bus,
     flavors: config.flavors,
+    powerFollow: new VmPowerFollow(orm),
   };
   const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
   await projection.start();

@@ -57,7 +57,7 @@ describe('one process asks, another works, a third listens (PostgreSQL + Redis)'
     const prepared = await prepareInstance({ database: db.url, redisUrl: inject('redisUrl') });
     ({ env, dir } = prepared);
     url = `http://127.0.0.1:${prepared.config.gateway.port}/graphql`;
-    const api = startProcess(['gateway', 'hosting', 'identity', 'scheduler'], env);
+    const api = startProcess(['gateway', 'hosting', 'identity', 'inventory', 'scheduler'], env);
     children.push(api);
     await waitUntilReady(url);
   });
