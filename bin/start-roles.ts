@@ -88,7 +88,11 @@ export async function startRoles(config: Config, roles: readonly Role[], logger:
     if (roles.includes('scheduler')) for (const { module, orm, shared } of active) await module.schedule?.(resources, orm, shared);
 
     const gatewayUrl = roles.includes('gateway')
-      ? await startGatewayRole(resources, await supergraphFor(config), active.map(({ orm }) => orm))
+      ? await startGatewayRole(resources, {
+          supergraphSdl: await supergraphFor(config),
+          databases: active.map(({ orm }) => orm),
+          sharedSubscriptions: Object.assign({}, ...SUBGRAPH_MODULES.map((module) => module.sharedSubscriptions ?? {})),
+        })
       : null;
     return { gatewayUrl, close };
   } catch (error) {

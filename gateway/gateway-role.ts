@@ -5,13 +5,20 @@ import { createApiTokenAuthentication } from './api-token-authentication.js';
 import { createCallerFacts } from './caller-facts.js';
 import { startGateway } from './gateway-server.js';
 import type { ReadinessChecks } from './readiness.js';
+import type { SharingPolicy } from './shared-subscriptions.js';
+
+export interface GatewayRoleOptions {
+  supergraphSdl: string;
+  /** This process's own databases, checked by /readyz along with the queue and bus. */
+  databases: MikroORM[];
+  sharedSubscriptions: SharingPolicy;
+}
 
 /**
  * The gateway role: authenticates callers (identity completes their principal and checks API
  * tokens), serves the supergraph, and records every mutation in identity's audit log.
- * `databases` are this process's own, checked by /readyz along with the queue and bus.
  */
-export async function startGatewayRole(process: ProcessResources, supergraphSdl: string, databases: MikroORM[]): Promise<string> {
+export async function startGatewayRole(process: ProcessResources, { supergraphSdl, databases, sharedSubscriptions }: GatewayRoleOptions): Promise<string> {
   const { config, bus, queue, logger, onClose } = process;
   const identity = new IdentityClient(process.clientOf('identity', 'gateway'));
   const callerFacts = await createCallerFacts({
@@ -46,6 +53,7 @@ export async function startGatewayRole(process: ProcessResources, supergraphSdl:
     enrichPrincipal: callerFacts.enrich,
     authenticateApiToken: apiTokens.authenticate,
     recordAudit: (entries) => identity.recordAudit(entries),
+    sharedSubscriptions,
     readiness,
   });
   onClose(() => gateway.close());

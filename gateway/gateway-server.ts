@@ -10,6 +10,7 @@ import type { AuthenticateApiToken } from './api-token-authentication.js';
 import { authenticationRefusal, createAuthenticator, type EnrichPrincipal } from './authenticate.js';
 import { ansibleInventoryRoute, isAnsibleInventoryRequest } from './ansible-inventory-route.js';
 import { mutationAuditPlugin, type RecordAudit } from './mutation-audit.js';
+import { sharedSubscriptionsPlugin, type SharingPolicy } from './shared-subscriptions.js';
 import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
 import { checkSubgraph, subgraphsOf, type ReadinessChecks } from './readiness.js';
@@ -30,6 +31,8 @@ export interface GatewayOptions {
   authenticateApiToken?: AuthenticateApiToken;
   /** Where every forwarded mutation is recorded. */
   recordAudit?: RecordAudit;
+  /** Subscription fields whose identical subscriptions share one upstream stream (the subgraphs say which). */
+  sharedSubscriptions?: SharingPolicy;
 }
 
 export interface GatewayServer {
@@ -98,7 +101,7 @@ const once = (close: () => Promise<void>) => {
  * included, since they reach the subgraphs as SSE requests with headers of their own.
  */
 export async function startGateway(options: GatewayOptions): Promise<GatewayServer> {
-  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit } = options;
+  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, sharedSubscriptions = {} } = options;
   const authenticate = createAuthenticator(config, { enrichPrincipal, authenticateApiToken });
   const { maxQueryBytes, maxDepth } = config.gateway;
 
@@ -121,6 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
       }),
     },
     plugins: () => [
+      sharedSubscriptionsPlugin(sharedSubscriptions, (context) => (context as CallerContext).principal ?? null),
       parseFailedPlugin,
       {
         onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {

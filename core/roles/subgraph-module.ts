@@ -38,6 +38,11 @@ export interface SubgraphModule<Shared = unknown> {
   buildSchema(): Promise<GraphQLSchema>;
   /** Opens the subgraph's own tables (migrations are applied by the caller). */
   openDatabase(url: string, logger?: Logger): Promise<MikroORM>;
+  /**
+   * Its subscription fields whose identical subscriptions (same document, variables and caller)
+   * the gateway may serve from one upstream stream: `replay` for histories, `live` for news.
+   */
+  sharedSubscriptions?: Readonly<Record<string, 'replay' | 'live'>>;
   prepare?(process: ProcessResources, orm: MikroORM): Promise<Shared>;
   serve(process: ProcessResources, orm: MikroORM, shared: Shared): Promise<void>;
   work?(process: ProcessResources, orm: MikroORM, shared: Shared): Promise<void>;

@@ -17,6 +17,8 @@ export const hostingModule = defineSubgraph({
   name: 'hosting',
   buildSchema: buildHostingSchema,
   openDatabase: openHostingDatabase,
+  // Every subscriber of a task's events gets its whole history; task updates are news.
+  sharedSubscriptions: { taskEvents: 'replay', taskUpdated: 'live' },
 
   async serve({ config, bus, queue, logger, clientOf, onClose }, orm) {
     const identity = new IdentityClient(clientOf('identity', 'hosting'));

@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collect, sse, ws } from '../support/graphql-client.js';
+import { collect, query, sse, ws } from '../support/graphql-client.js';
 import { startFederation, TOKENS, type Federation } from './fixtures/federation.js';
 
 const WIDGETS_MADE = 'subscription { widgetMade { id name price pricedFor } }';
@@ -49,6 +49,26 @@ describe('subscriptions through the gateway', () => {
     for (const [events, username] of [[viaSse, 'alice'], [viaWs, 'root']] as const) {
       expect(events).toEqual([{ data: { delivery: { transport: 'POST text/event-stream', requestId: expect.stringMatching(/^[0-9a-f-]{36}(\.1)?$/), username } } }]);
     }
+  });
+
+  it('serves identical subscriptions of one caller from one subgraph subscription, each getting every event', async () => {
+    const TICKS = 'subscription { widgetTicks(count: 4) { id name } }';
+    const count = async () => (await query(federation.gatewayUrl, '{ widgetTickSubscriptions }', {}, TOKENS.alice)).widgetTickSubscriptions as number;
+    const before = await count();
+    const [first, second, late, other] = await Promise.all([
+      collect(sse(federation.gatewayUrl, TICKS, {}, TOKENS.alice)),
+      collect(ws(federation.gatewayUrl, TICKS, {}, TOKENS.alice)),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() => collect(sse(federation.gatewayUrl, TICKS, {}, TOKENS.alice))),
+      collect(sse(federation.gatewayUrl, TICKS, {}, TOKENS.root)),
+    ]);
+    const names = (events: typeof first) => events.map((event) => event.data.widgetTicks);
+    const expected = (username: string) => ['1', '2', '3', '4'].map((id) => ({ id, name: `widget ${id} for ${username}` }));
+    expect(names(first)).toEqual(expected('alice'));
+    expect(names(second)).toEqual(expected('alice'));
+    // Joined after the first tick: the history comes first, in order.
+    expect(names(late)).toEqual(expected('alice'));
+    expect(names(other)).toEqual(expected('root'));
+    expect((await count()) - before).toBe(2);
   });
 
   it('lets an anonymous subscriber through as anonymous', async () => {
