@@ -1,9 +1,10 @@
 import type { SubgraphModule } from '../core/roles/subgraph-module.js';
 import { hostingModule } from '../subgraphs/hosting/hosting-module.js';
 import { identityModule } from '../subgraphs/identity/identity-module.js';
+import { metricsModule } from '../subgraphs/metrics/metrics-module.js';
 
 /**
  * Every subgraph of Hostgraph; a new one is added here (and its name to SUBGRAPH_NAMES in config).
  * A process serves them in this order: identity first, which the others ask about callers and grants.
  */
-export const SUBGRAPH_MODULES: SubgraphModule<any>[] = [identityModule, hostingModule];
+export const SUBGRAPH_MODULES: SubgraphModule<any>[] = [identityModule, hostingModule, metricsModule];

@@ -7,6 +7,7 @@ import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
+import { listen } from '../net/listen.js';
 import { readBoundedBody } from './bounded-body.js';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from '../principal.js';
 import { refusal, refuseUpgrade, sendJson } from './http-refusal.js';
@@ -166,14 +167,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(server, options.port, options.host);
   // A wildcard address is where it listens, not where anyone can reach it: name loopback instead.
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '[::1]' : options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

@@ -11,6 +11,8 @@ import type { HypervisorDriver } from '../../drivers/driver.js';
 export interface RoleOverrides {
   driver?: HypervisorDriver;
   queueOptions?: QueueOptions;
+  /** The time site history is stamped with (tests write a month of history in seconds). */
+  clock?: () => Date;
 }
 
 /** What every role in one process shares: configuration, the queue and bus, and its shutdown list. */

@@ -7,6 +7,8 @@ import type { SiteAccess } from './sites/site-access.js';
 import type { SiteService } from './sites/site-service.js';
 import type { TaskQueries } from './tasks/task-queries.js';
 import type { Vm } from './vms/vm-entity.js';
+import type { VmHosts } from './vms/vm-hosts.js';
+import type { SiteHistoryLog } from './history/site-history.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -16,6 +18,8 @@ export interface HostingServices {
   tasks: TaskService;
   bus: Bus;
   flavors: Config['flavors'];
+  vmHosts: VmHosts;
+  history: SiteHistoryLog;
 }
 
 export interface HostingContext extends HostingServices {

@@ -17,9 +17,9 @@ export const hostingModule = defineSubgraph({
   buildSchema: buildHostingSchema,
   openDatabase: openHostingDatabase,
 
-  async serve({ config, bus, queue, logger, clientOf, onClose }, orm) {
+  async serve({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
     const identity = new IdentityClient(clientOf('identity', 'hosting'));
-    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, logger });
+    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, logger, clock: overrides.clock });
     onClose(() => subgraph.close());
   },
 
@@ -33,7 +33,7 @@ export const hostingModule = defineSubgraph({
       driver = created;
     }
     const identity = new IdentityClient(clientOf('identity', 'worker'));
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger });
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger, clock: overrides.clock });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {

@@ -5,6 +5,8 @@ import { signedIn } from '../../core/principal.js';
 import { TaskResolver } from './tasks/task-resolver.js';
 import { toTask } from './tasks/task-from-view.js';
 import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
+import { VmHostResolver } from './vms/vm-host-resolver.js';
+import { SiteHistoryResolver } from './history/site-history-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
 const referenceResolvers = {
@@ -32,4 +34,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmHostResolver, SiteHistoryResolver, TaskResolver], referenceResolvers });

@@ -9,6 +9,7 @@ import { TaskRunner } from '../../core/tasks/task-runner.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import type { HypervisorDriver } from '../../drivers/driver.js';
 import type { IdentityClient } from '../identity/client/identity-client.js';
+import { systemClock, type Clock } from './history/site-history.js';
 import { classifySiteError } from './workflows/classify-error.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
@@ -22,11 +23,12 @@ export interface HostingWorkerOptions {
   driver: HypervisorDriver;
   identity: Pick<IdentityClient, 'forgetSite'>;
   logger: Logger;
+  clock?: Clock;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { driver, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger, clock = systemClock }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { driver, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),
