@@ -69,6 +69,8 @@ export interface MetricsConfig {
   hostCacheSeconds: number;
   /** Group id → institution, for `usage(groupBy: INSTITUTION)`. */
   institutions: Record<string, string>;
+  /** The metric the status dashboard draws for each site. */
+  dashboardMetric: string;
 }
 
 /** The Prometheus listener of roles that have no HTTP server of their own. */
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
       perConnectionBuffer: file.metrics?.perConnectionBuffer ?? 20_000,
       hostCacheSeconds: file.metrics?.hostCacheSeconds ?? 300,
       institutions: file.metrics?.institutions ?? {},
+      dashboardMetric: file.metrics?.dashboardMetric ?? 'load.load.shortterm',
     },
     observability: {
       workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),

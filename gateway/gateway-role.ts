@@ -5,6 +5,8 @@ import { createApiTokenAuthentication } from './api-token-authentication.js';
 import { createCallerFacts } from './caller-facts.js';
 import { startGateway } from './gateway-server.js';
 import type { ReadinessChecks } from './readiness.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { usageCsvRoute } from './usage-csv-route.js';
 
 /**
  * The gateway role: authenticates callers (identity completes their principal and checks API
@@ -47,6 +49,7 @@ export async function startGatewayRole(process: ProcessResources, supergraphSdl:
     authenticateApiToken: apiTokens.authenticate,
     recordAudit: (entries) => identity.recordAudit(entries),
     readiness,
+    routes: { '/usage.csv': usageCsvRoute(process.clientOf('metrics', 'gateway')), ...dashboardRoutes(config) },
   });
   onClose(() => gateway.close());
   return gateway.url;

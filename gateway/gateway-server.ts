@@ -13,6 +13,9 @@ import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
 import { checkSubgraph, subgraphsOf, type ReadinessChecks } from './readiness.js';
 import { runtimeLogger } from './runtime-logger.js';
+import { operationMetricsPlugin } from './operation-metrics.js';
+import { withLogContext } from '../core/observability/log-context.js';
+import { sendMetrics } from '../core/observability/prometheus.js';
 import { refusal, sendJson } from '../core/graphql/http-refusal.js';
 
 export type { ReadinessChecks };
@@ -29,7 +32,11 @@ export interface GatewayOptions {
   authenticateApiToken?: AuthenticateApiToken;
   /** Where every forwarded mutation is recorded. */
   recordAudit?: RecordAudit;
+  /** Pages besides the API (/usage.csv, /dashboard), given the caller a bearer token names, if any. */
+  routes?: Record<string, GatewayRoute>;
 }
+
+export type GatewayRoute = (request: IncomingMessage, response: ServerResponse, principal: Principal | null) => Promise<void>;
 
 export interface GatewayServer {
   url: string;
@@ -97,7 +104,7 @@ const once = (close: () => Promise<void>) => {
  * included, since they reach the subgraphs as SSE requests with headers of their own.
  */
 export async function startGateway(options: GatewayOptions): Promise<GatewayServer> {
-  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit } = options;
+  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, routes = {} } = options;
   const authenticate = createAuthenticator(config, { enrichPrincipal, authenticateApiToken });
   const { maxQueryBytes, maxDepth } = config.gateway;
 
@@ -121,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     },
     plugins: () => [
       parseFailedPlugin,
+      operationMetricsPlugin(),
       {
         onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {
           addValidationRule(depthLimit(maxDepth));
@@ -166,11 +174,27 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     await gateway(request, response, callerContext);
   }
 
-  const server = createServer(async (request, response) => {
-    const started = performance.now();
+  /** The caller of a page, or null after a refusal has been sent. */
+  async function pageCaller(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<{ principal: Principal | null } | null> {
+    try {
+      return { principal: await authenticate(request.headers.authorization) };
+    } catch (error) {
+      const refused = authenticationRefusal(error);
+      if (!refused) throw error;
+      logger.info({ requestId, reason: refused.message }, 'caller refused');
+      sendJson(response, refused.status, refusal(refused.code, refused.message));
+      return null;
+    }
+  }
+
+  const server = createServer((request, response) => {
     const requestId = requestIdOf(request);
-    // The runtime reads the id from the request too, and logs with it.
+    // The runtime reads the id from the request too, and logs with it; so do the subgraphs.
     request.headers[REQUEST_ID_HEADER] = requestId;
+    return withLogContext({ requestId }, () => handle(request, response, requestId));
+  });
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string) {
+    const started = performance.now();
     response.setHeader(REQUEST_ID_HEADER, requestId);
     const path = (request.url ?? '/').split('?')[0];
     const log: Record<string, unknown> = { requestId, method: request.method, path };
@@ -186,6 +210,13 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
         const ok = Object.values(checks).every((check) => check.ok);
         return sendJson(response, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks }));
       }
+      if (path === '/metrics') return await sendMetrics(response);
+      const route = routes[path ?? ''];
+      if (route) {
+        const caller = await pageCaller(request, response, requestId);
+        if (caller) log.user = caller.principal?.username ?? null;
+        return caller ? await route(request, response, caller.principal) : undefined;
+      }
       if (path !== '/graphql') return sendJson(response, 404, refusal('NOT_FOUND', 'Not found: the API is at /graphql'));
       await answerGraphQL(request, response, requestId, log);
     } catch (error) {
@@ -193,7 +224,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
       if (!response.headersSent) sendJson(response, 500, refusal('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else response.end();
     }
-  });
+  }
 
   const websockets = attachGraphQLWS({ server, gateway, authenticate, maxPayload: maxQueryBytes, requestIdOf, logger });
 

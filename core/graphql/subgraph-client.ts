@@ -1,4 +1,5 @@
 import { HostgraphError, type ErrorCode } from '../errors.js';
+import { currentLogContext } from '../observability/log-context.js';
 import { PRINCIPAL_HEADER, servicePrincipal, signPrincipal, type Principal } from '../principal.js';
 
 /**
@@ -23,6 +24,9 @@ export class SubgraphClient {
    */
   async call<T>(query: string, variables: Record<string, unknown> = {}, options: { as?: Principal } = {}): Promise<T> {
     let response: Response;
+    // The request (or task) this call is part of, so the other subgraph's log lines say so too.
+    const { requestId, taskId } = currentLogContext();
+    const correlation = requestId ?? (taskId ? `task:${taskId}` : undefined);
     try {
       response = await fetch(this.url, {
         method: 'POST',
@@ -30,6 +34,7 @@ export class SubgraphClient {
           'content-type': 'application/json',
           accept: 'application/json',
           [PRINCIPAL_HEADER]: signPrincipal(options.as ?? servicePrincipal(this.caller), this.secret),
+          ...(correlation ? { 'x-request-id': correlation } : {}),
         },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(this.timeoutMs),

@@ -3,6 +3,7 @@ import { defineSubgraph } from '../../core/roles/subgraph-module.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
 import { createDriver } from '../../drivers/create-driver.js';
+import { instrumentDriver } from '../../drivers/instrumented-driver.js';
 import { sqlExecutorFromMikroOrm } from '../../drivers/sim/sql-executor.js';
 import { SqlSimVmStore } from '../../drivers/sim/sql-sim-vm-store.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
@@ -33,7 +34,8 @@ export const hostingModule = defineSubgraph({
       driver = created;
     }
     const identity = new IdentityClient(clientOf('identity', 'worker'));
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger, clock: overrides.clock });
+    // Every driver call is counted and timed on /metrics, whichever driver it is.
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, driver: instrumentDriver(driver), identity, logger, clock: overrides.clock });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {
