@@ -17,7 +17,7 @@ export class UsageRecord {
   @Field(() => String, { description: 'The site id, the group id, or the institution, by the grouping asked for; "(no group)" or "(no institution)" for the rest.' })
   key!: string;
 
-  @Field(() => Site, { nullable: true, description: 'The site, when grouped by SITE (null once it has been deleted).' })
+  @Field(() => Site, { nullable: true, description: 'The site, when grouped by SITE; once it has been deleted, hosting no longer knows it (`siteName` still says which it was).' })
   site!: Site | null;
 
   @Field(() => String, { nullable: true, description: "The site's name then, when grouped by SITE." })
