@@ -30,12 +30,14 @@
 
   /**
    * One subscription over SSE (fetch, since EventSource cannot send a token). `variables()` is asked
-   * at every (re)connection; `onError` hears a refusal, after which it does not reconnect.
+   * at every (re)connection, `onReconnect` told of each one after the first; `onError` hears a
+   * refusal, after which it does not reconnect.
    */
-  function subscribe(query, variables, onData, { onError, onComplete } = {}) {
+  function subscribe(query, variables, onData, { onError, onComplete, onReconnect } = {}) {
     const stream = { closed: false, controller: null, close() { this.closed = true; this.controller && this.controller.abort(); } };
     streams.push(stream);
     (async () => {
+      let connections = 0;
       for (let attempt = 0; !stream.closed; attempt++) {
         stream.controller = new AbortController();
         try {
@@ -51,6 +53,8 @@
           }
           if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
           attempt = 0;
+          status('live');
+          if (connections++ > 0 && onReconnect) onReconnect();
           const reader = response.body.getReader();
           const decoder = new TextDecoder();
           let buffer = '';
@@ -233,12 +237,33 @@
         if (!sites.has(taskUpdated.siteId) || FINAL_TASK.includes(taskUpdated.state)) refreshSite(taskUpdated.siteId);
       },
       {
+        // Live only: what changed while the stream was down is read once, then the stream goes on.
+        onReconnect: () => catchUp(),
         // Only platform admins may follow every site; everyone else follows their sites one by one.
         onError: (error) => {
           if (!siteId && error.code === 'BAD_USER_INPUT') for (const id of sites.keys()) watchTaskUpdates(id);
         },
       },
     );
+  }
+
+  const OVERVIEW = `query Dashboard {
+    sites(first: 100) { edges { node { id name state } } }
+    running: tasks(filter: { state: RUNNING }, first: 50) { edges { node { ${TASK} } } }
+    queued: tasks(filter: { state: QUEUED }, first: 50) { edges { node { ${TASK} } } }
+    failed: tasks(filter: { state: FAILED }, first: 10) { edges { node { ${TASK} } } }
+  }`;
+
+  /** Sites and tasks as they are now, merged into what the page shows. */
+  async function catchUp() {
+    const data = await gql(OVERVIEW);
+    for (const { node } of data.sites.edges) {
+      const known = sites.get(node.id);
+      if (known) Object.assign(known, node);
+      else addSite(node);
+    }
+    for (const list of [data.failed, data.queued, data.running]) for (const { node } of list.edges) rememberTask(node);
+    render();
   }
 
   async function signIn() {
@@ -250,14 +275,7 @@
     render();
     status('signing in…');
     try {
-      const data = await gql(`query Dashboard {
-        sites(first: 100) { edges { node { id name state } } }
-        running: tasks(filter: { state: RUNNING }, first: 50) { edges { node { ${TASK} } } }
-        queued: tasks(filter: { state: QUEUED }, first: 50) { edges { node { ${TASK} } } }
-        failed: tasks(filter: { state: FAILED }, first: 10) { edges { node { ${TASK} } } }
-      }`);
-      for (const { node } of data.sites.edges) addSite(node);
-      for (const list of [data.failed, data.queued, data.running]) for (const { node } of list.edges) rememberTask(node);
+      await catchUp();
       watchTaskUpdates(null);
       localStorage.setItem('hostgraph-token', token);
       status('live');

@@ -27,7 +27,9 @@ export interface HostingSubgraphOptions {
   clock?: Clock;
 }
 
-export async function startHostingSubgraph({ config, orm, bus, queue, identity, logger, clock = systemClock }: HostingSubgraphOptions) {
+export async function startHostingSubgraph({ config, orm, bus, queue, identity, logger: processLogger, clock = systemClock }: HostingSubgraphOptions) {
+  // Its lines say which subgraph wrote them, as identity's do (the server adds that to its own).
+  const logger = processLogger.child({ subgraph: 'hosting' });
   const store = new TaskStore(orm, bus, logger);
   const tasks = new TaskService(store, queue, logger);
   const access = new SiteAccess(orm);
@@ -51,7 +53,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     port,
     principalSecret: config.principalSecret,
     createContext: (principal): HostingContext => ({ ...services, principal, vmsOfSite: vmsOfSiteLoader(orm) }),
-    logger,
+    logger: processLogger,
   });
   return {
     ...server,
