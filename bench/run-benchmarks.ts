@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { meetsTarget, type Benchmark } from './benchmark.js';
 import { gatewayOverhead } from './gateway-overhead/gateway-overhead.bench.js';
 import { residentMemory } from './memory/resident-memory.bench.js';
+import { metricsIngest } from './metrics-ingest/metrics-ingest.bench.js';
 import { resultsTable, type TableRow } from './report/results-table.js';
 import { sseFanout } from './sse-fanout/sse-fanout.bench.js';
 
@@ -13,7 +14,7 @@ import { sseFanout } from './sse-fanout/sse-fanout.bench.js';
  * table and writes bench/results/<name>.json. Exits non-zero only when a benchmark crashed: a
  * missed target is a finding, printed as MISSED, not a failure of the run.
  */
-const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory];
+const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, metricsIngest];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const machine = () => ({

@@ -7,7 +7,7 @@ import { TOKENS, type Instance } from '../support/hostgraph-instance.js';
 import { createRunningSite, sendLines, startMetricsInstance } from './metrics-fixture.js';
 
 const SERIES = `query ($id: ID!, $names: [String!]!, $from: DateTimeISO!, $to: DateTimeISO!, $step: Int!) {
-  site(id: $id) { metrics(names: $names, from: $from, to: $to, step: $step) { name resolution points { at value min max last count } } }
+  site(id: $id) { metrics(names: $names, from: $from, to: $to, step: $step) { name resolution start step values points { at value min max last count } } }
 }`;
 
 const HOUR = 3_600_000;
@@ -56,7 +56,7 @@ describe.each(DATABASES)('rollups and retention on $name', ({ database }) => {
       expect(series?.points).toHaveLength(2);
       return series;
     });
-    expect(minutes.resolution).toBe(60);
+    expect(minutes).toMatchObject({ resolution: 60, start: new Date(t0).toISOString(), step: 60, values: [2, 15] });
     expect(minutes.points).toEqual([
       { at: new Date(t0).toISOString(), value: 2, min: 1, max: 3, last: 3, count: 3 },
       { at: new Date(t0 + 60_000).toISOString(), value: 15, min: 10, max: 20, last: 20, count: 2 },
@@ -93,5 +93,8 @@ describe.each(DATABASES)('rollups and retention on $name', ({ database }) => {
     // The recent point is still raw.
     const recent = await read(10, Date.now() - 10 * 60_000, Date.now() + 60_000);
     expect(recent).toMatchObject({ resolution: 0, points: [{ value: 42, count: 1 }] });
+    // The dense form: a value for every 10 s of the 11 minutes, null where nothing was sent.
+    expect(recent.values).toHaveLength(66);
+    expect(recent.values.filter((value: number | null) => value !== null)).toEqual([42]);
   });
 });

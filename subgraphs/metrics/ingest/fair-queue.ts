@@ -51,7 +51,7 @@ export class FairQueue {
       const share = Math.max(1, Math.floor((max - batch.length) / active.length));
       for (const sender of active) {
         const taken = sender.pending.splice(0, Math.min(share, max - batch.length));
-        batch.push(...taken);
+        for (const point of taken) batch.push(point);
         this.total -= taken.length;
         if (batch.length >= max) break;
       }

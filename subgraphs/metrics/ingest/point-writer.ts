@@ -101,7 +101,7 @@ export class PointWriter {
       }
       // Points older than what the rollups have reached (a sender catching up) make them look back.
       if (unique.length > 0) {
-        const earliest = Math.min(...unique.map(({ point }) => point.at));
+        const earliest = unique.reduce((min, { point }) => Math.min(min, point.at), Infinity);
         await connection.execute('update metric_rollup_progress set rolled_until = ? where rolled_until > ?', [earliest, earliest], 'run', context);
       }
     });

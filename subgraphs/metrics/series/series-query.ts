@@ -30,6 +30,9 @@ export interface AlignedSeries {
   name: string;
   /** Where the points came from: 0 for raw points, else the rollup's resolution in seconds. */
   resolution: number;
+  /** The first step's start and how many steps the range has, for a dense array of values. */
+  start: number;
+  steps: number;
   points: AlignedPoint[];
 }
 
@@ -112,15 +115,17 @@ export class SeriesQuery {
               `select series_id, bucket as t, min, max, sum, count, last, last_at from metric_rollups where resolution = ? and series_id in (${inIds}) and bucket >= ? and bucket < ?`,
               [tier, ...ids, start, end],
             );
-      rows.push(...(found as Row[]));
+      // A loop, not push(...rows): a day of a hundred series is more arguments than a call may have.
+      for (const row of found as Row[]) rows.push(row);
       start = end;
     }
-    return align(series, rows, stepMs, resolution);
+    const steps = Math.ceil((to - from) / stepMs);
+    return align(series, rows, stepMs, resolution).map((aligned) => ({ ...aligned, start: from, steps }));
   }
 }
 
 /** Buckets of `stepMs` per series, in time order; a step without data is left out. */
-function align(series: { id: number; vm_id: string; name: string }[], rows: Row[], stepMs: number, resolution: number): AlignedSeries[] {
+function align(series: { id: number; vm_id: string; name: string }[], rows: Row[], stepMs: number, resolution: number): Omit<AlignedSeries, 'start' | 'steps'>[] {
   const buckets = new Map<number, Map<number, AlignedPoint & { sum: number; lastAt: number }>>();
   for (const row of rows) {
     const seriesId = Number(row.series_id);

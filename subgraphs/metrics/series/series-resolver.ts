@@ -7,12 +7,19 @@ import { metricUpdatesChannel, type MetricUpdate as MetricUpdateMessage } from '
 import type { AlignedSeries } from './series-query.js';
 import { MetricSeries, MetricUpdate, Site, Vm } from './series-types.js';
 
-const toSeries = (series: AlignedSeries): MetricSeries => ({
-  name: series.name,
-  vm: { id: series.vmId },
-  resolution: series.resolution,
-  points: series.points.map((point) => ({ ...point, at: new Date(point.at), value: point.avg })),
-});
+function toSeries(series: AlignedSeries, step: number): MetricSeries {
+  const values: (number | null)[] = new Array(series.steps).fill(null);
+  for (const point of series.points) values[Math.round((point.at - series.start) / (step * 1000))] = point.avg;
+  return {
+    name: series.name,
+    vm: { id: series.vmId },
+    resolution: series.resolution,
+    points: series.points.map((point) => ({ ...point, at: new Date(point.at), value: point.avg })),
+    start: new Date(series.start),
+    step,
+    values,
+  };
+}
 
 const RANGE_DOC = 'Series of these metrics in [from, to), one point per `step` seconds; raw points or rollups, whichever fits the range and step.';
 
@@ -28,7 +35,7 @@ export class SiteMetricsResolver {
     @Ctx() context: MetricsContext,
   ): Promise<MetricSeries[]> {
     await context.visibility.assert(site.id);
-    return (await context.series.read({ siteId: site.id, names, from: from.getTime(), to: to.getTime(), step })).map(toSeries);
+    return (await context.series.read({ siteId: site.id, names, from: from.getTime(), to: to.getTime(), step })).map((series) => toSeries(series, step));
   }
 
   @FieldResolver(() => [String], { description: 'The metrics its VMs have sent, by name.' })
@@ -54,7 +61,7 @@ export class VmMetricsResolver {
     // A VM that never sent anything has no series to show, whoever asks.
     if (!siteId) return [];
     await context.visibility.assert(siteId);
-    return (await context.series.read({ siteId, vmId: vm.id, names, from: from.getTime(), to: to.getTime(), step })).map(toSeries);
+    return (await context.series.read({ siteId, vmId: vm.id, names, from: from.getTime(), to: to.getTime(), step })).map((series) => toSeries(series, step));
   }
 }
 

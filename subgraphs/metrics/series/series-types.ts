@@ -46,8 +46,19 @@ export class MetricSeries {
   @Field(() => Int, { description: 'Where the points came from: 0 for raw points, 60 or 3600 for the 1-minute or 1-hour rollups.' })
   resolution!: number;
 
-  @Field(() => [MetricPoint])
+  @Field(() => [MetricPoint], { description: 'The steps that have data, in time order.' })
   points!: MetricPoint[];
+
+  @Field(() => Date, { description: 'The start of the first step of `values`: `from`, aligned down to the step.' })
+  start!: Date;
+
+  @Field(() => Int, { description: 'Seconds per value.' })
+  step!: number;
+
+  @Field(() => [Float], {
+    description: 'Every step from `start` to `to`, its average, or null where there is no data: the compact form for charts (one number per step instead of an object).',
+  })
+  values!: (number | null)[];
 }
 
 @ObjectType({ description: 'A point just received from a VM.' })

@@ -65,7 +65,7 @@ export function hourlyUsage(entries: HistoryEntry[], from: number, to: number): 
         if (DISK_STATES.has(entry.state)) record.diskGbHours += entry.diskGiB * fraction;
       }
     }
-    usage.push(...[...hours.values()].sort((a, b) => a.hour - b.hour));
+    for (const record of [...hours.values()].sort((a, b) => a.hour - b.hour)) usage.push(record);
   }
   return usage;
 }
