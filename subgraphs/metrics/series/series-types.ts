@@ -56,6 +56,7 @@ export class MetricSeries {
   step!: number;
 
   @Field(() => [Float], {
+    nullable: 'items',
     description: 'Every step from `start` to `to`, its average, or null where there is no data: the compact form for charts (one number per step instead of an object).',
   })
   values!: (number | null)[];
