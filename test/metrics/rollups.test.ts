@@ -91,7 +91,8 @@ describe.each(DATABASES)('rollups and retention on $name', ({ database }) => {
       [new Date(t0 + 60_000).toISOString(), 2],
     ]);
     // The recent point is still raw.
-    const recent = await read(10, Date.now() - 10 * 60_000, Date.now() + 60_000);
+    const from = Math.floor((Date.now() - 10 * 60_000) / 10_000) * 10_000;
+    const recent = await read(10, from, from + 11 * 60_000);
     expect(recent).toMatchObject({ resolution: 0, points: [{ value: 42, count: 1 }] });
     // The dense form: a value for every 10 s of the 11 minutes, null where nothing was sent.
     expect(recent.values).toHaveLength(66);
