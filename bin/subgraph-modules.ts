@@ -1,10 +1,13 @@
 import type { SubgraphModule } from '../core/roles/subgraph-module.js';
 import { hostingModule } from '../subgraphs/hosting/hosting-module.js';
 import { identityModule } from '../subgraphs/identity/identity-module.js';
+import { inventoryModule } from '../subgraphs/inventory/inventory-module.js';
 import { metricsModule } from '../subgraphs/metrics/metrics-module.js';
 
 /**
  * Every subgraph of Hostgraph; a new one is added here (and its name to SUBGRAPH_NAMES in config).
  * A process serves them in this order: identity first, which the others ask about callers and grants.
+ * Workers start in this order too: the inventory reconciles with the hypervisors before hosting's
+ * worker takes its first task.
  */
-export const SUBGRAPH_MODULES: SubgraphModule<any>[] = [identityModule, hostingModule, metricsModule];
+export const SUBGRAPH_MODULES: SubgraphModule<any>[] = [identityModule, inventoryModule, hostingModule, metricsModule];

@@ -14,6 +14,8 @@ export interface Flavor {
   vcpus: number;
   memoryMiB: number;
   diskGiB: number;
+  /** Only hosts with this driver (`kvm`, …) take sites of this flavor; any host when absent. */
+  driver?: string;
 }
 
 export interface DevToken {
@@ -46,6 +48,29 @@ export interface IdentityConfig {
   principalCacheSeconds: number;
   /** How long a gateway trusts a verified API token; revocation reaches it sooner through the bus. */
   apiTokenCacheSeconds: number;
+}
+
+/** A hypervisor host the inventory registers at start when it has none (the embedded default's sim host). */
+export interface SeedHost {
+  name: string;
+  driver: string;
+  uri: string;
+  credentialRef?: string | null;
+  location?: string | null;
+  capacity: { vcpus: number; memoryMiB: number; diskGiB: number };
+}
+
+export interface InventoryConfig {
+  /** How far placement may allocate beyond a host's capacity: 4 lets 4 vCPUs share a core. */
+  overcommit: { vcpus: number; memory: number; disk: number };
+  /** Registered at start when the inventory has no host yet; set `[]` in production. */
+  seedHosts: SeedHost[];
+  /** node-cron expression (with seconds) of the reconciliation the worker role runs. */
+  reconcileSchedule: string;
+  /** A reconciliation that takes longer than this loses its lease to the next worker. */
+  reconcileLeaseMs: number;
+  /** How long the `reconcile` mutation waits for a worker to answer. */
+  reconcileWaitMs: number;
 }
 
 /** The metrics subgraph: what it ingests, how long it keeps it, and how usage is grouped for billing. */
@@ -100,14 +125,22 @@ export interface Config {
   /** Applies to everyone, alongside the quotas admins set on users and groups; the smallest wins. */
   defaultQuota: QuotaLimits;
   flavors: Record<string, Flavor>;
-  hypervisor: { driver: 'sim'; sim: SimDriverConfig };
+  hypervisor: { sim: SimDriverConfig };
+  inventory: InventoryConfig;
+  /**
+   * Secrets that hypervisor hosts name by reference (`secret:NAME`): `secrets` in the file and
+   * HOSTGRAPH_SECRET_<NAME> in the environment. Never in the API, the database or a log.
+   */
+  secrets: Record<string, string>;
+  /** Where `hostgraph inventory` asks (HOSTGRAPH_URL) and with which token (HOSTGRAPH_TOKEN). */
+  client: { gatewayUrl: string; token: string | null };
   worker: { concurrency: number; leaseMs: number };
   metrics: MetricsConfig;
   observability: ObservabilityConfig;
   logLevel: string;
 }
 
-export const SUBGRAPH_NAMES = ['hosting', 'identity', 'metrics'] as const;
+export const SUBGRAPH_NAMES = ['hosting', 'identity', 'inventory', 'metrics'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const DEFAULT_FLAVORS: Record<string, Flavor> = {
@@ -142,6 +175,20 @@ function readConfigFile(env: Env): Record<string, any> {
 }
 
 const int = (value: string | undefined, fallback: number) => (value ? Number.parseInt(value, 10) : fallback);
+
+/** The embedded default's one hypervisor: the sim, with room for a few hundred small sites. */
+const DEFAULT_SEED_HOSTS: SeedHost[] = [
+  { name: 'sim-1', driver: 'sim', uri: 'sim:///default', location: 'embedded', capacity: { vcpus: 256, memoryMiB: 1024 * 1024, diskGiB: 16 * 1024 } },
+];
+
+const SECRET_PREFIX = 'HOSTGRAPH_SECRET_';
+
+/** `secrets` from the file, overridden by HOSTGRAPH_SECRET_<NAME> variables. */
+function secretsOf(env: Env, file: Record<string, any>): Record<string, string> {
+  const secrets: Record<string, string> = { ...(file.secrets ?? {}) };
+  for (const [key, value] of Object.entries(env)) if (key.startsWith(SECRET_PREFIX) && value !== undefined) secrets[key.slice(SECRET_PREFIX.length)] = value;
+  return secrets;
+}
 
 /** The directory from the file, its bind password from the environment so it need not sit in a file. */
 function directoryConfig(env: Env, file: Record<string, any>): DirectoryConfig {
@@ -204,11 +251,22 @@ export function loadConfig(env: Env = process.env): Config {
     defaultQuota: { ...NO_LIMITS, ...file.defaultQuota },
     flavors: file.flavors ?? DEFAULT_FLAVORS,
     hypervisor: {
-      driver: 'sim',
       sim: {
         latencyMs: int(env.SIM_LATENCY_MS, file.hypervisor?.sim?.latencyMs ?? 50),
         faults: file.hypervisor?.sim?.faults ?? {},
       },
+    },
+    inventory: {
+      overcommit: { vcpus: 4, memory: 1, disk: 1, ...file.inventory?.overcommit },
+      seedHosts: file.inventory?.seedHosts ?? DEFAULT_SEED_HOSTS,
+      reconcileSchedule: env.RECONCILE_SCHEDULE ?? file.inventory?.reconcileSchedule ?? '0 */5 * * * *',
+      reconcileLeaseMs: file.inventory?.reconcileLeaseMs ?? 10 * 60_000,
+      reconcileWaitMs: file.inventory?.reconcileWaitMs ?? 60_000,
+    },
+    secrets: secretsOf(env, file),
+    client: {
+      gatewayUrl: env.HOSTGRAPH_URL ?? file.client?.gatewayUrl ?? `http://${host}:${gatewayPort}`,
+      token: env.HOSTGRAPH_TOKEN ?? file.client?.token ?? null,
     },
     worker: {
       concurrency: int(env.WORKER_CONCURRENCY, file.worker?.concurrency ?? 4),

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'QUOTA_EXCEEDED'
+  /** No hypervisor host has room for the VM; retrying will not help until capacity is added. */
+  | 'NO_CAPACITY'
   // Refusals of the request itself, before any resolver runs:
   | 'BAD_REQUEST'
   | 'GRAPHQL_PARSE_FAILED'
@@ -27,5 +29,6 @@ export const badInput = (message: string, field?: string) =>
 export const notFound = (what: string, id: string) => new HostgraphError('NOT_FOUND', `${what} ${id} does not exist`);
 export const forbidden = (message: string) => new HostgraphError('FORBIDDEN', message);
 export const conflict = (message: string) => new HostgraphError('CONFLICT', message);
+export const noCapacity = (message: string, extensions: Record<string, unknown> = {}) => new HostgraphError('NO_CAPACITY', message, extensions);
 export const unauthenticated = () =>
   new HostgraphError('UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <token>');

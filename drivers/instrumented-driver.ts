@@ -19,8 +19,13 @@ const outcomeOf = (error: unknown) => (error instanceof DriverError ? error.name
  * The same driver, with every call counted and timed on /metrics: one wrapper for every driver,
  * so none of them needs to know about Prometheus. Test hooks of the wrapped driver still work on it.
  */
+const wrapped = new WeakMap<HypervisorDriver, HypervisorDriver>();
+
 export function instrumentDriver<D extends HypervisorDriver>(driver: D): D {
-  return new Proxy(driver, {
+  // One wrapper per driver, however often the worker asks for a VM's driver.
+  const known = wrapped.get(driver);
+  if (known) return known as D;
+  const proxy = new Proxy(driver, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || typeof property !== 'string' || property === 'close' || property === 'constructor') {
@@ -54,4 +59,6 @@ export function instrumentDriver<D extends HypervisorDriver>(driver: D): D {
       };
     },
   });
+  wrapped.set(driver, proxy);
+  return proxy;
 }

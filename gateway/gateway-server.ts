@@ -8,6 +8,7 @@ import { readBoundedBody } from '../core/graphql/bounded-body.js';
 import { PRINCIPAL_HEADER, signPrincipal, type Principal } from '../core/principal.js';
 import type { AuthenticateApiToken } from './api-token-authentication.js';
 import { authenticationRefusal, createAuthenticator, type EnrichPrincipal } from './authenticate.js';
+import { ansibleInventoryRoute, isAnsibleInventoryRequest } from './ansible-inventory-route.js';
 import { mutationAuditPlugin, type RecordAudit } from './mutation-audit.js';
 import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
@@ -138,6 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     ],
   });
 
+  const answerAnsibleInventory = ansibleInventoryRoute(gateway, supergraphSdl);
   const routed = subgraphsOf(supergraphSdl);
   const checkReadiness = async (): Promise<ReadinessChecks> => {
     const [own, subgraphs] = await Promise.all([
@@ -147,18 +149,24 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     return { ...own, ...Object.fromEntries(subgraphs) };
   };
 
-  /** `log` is the request's log entry; the caller's name joins it once known. */
-  async function answerGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, log: Record<string, unknown>) {
-    let principal: Principal | null;
+  /** The caller's principal, or undefined once a refusal was sent. `log` is the request's log entry; the caller's name joins it. */
+  async function callerOf(request: IncomingMessage, response: ServerResponse, requestId: string, log: Record<string, unknown>): Promise<Principal | null | undefined> {
     try {
-      principal = await authenticate(request.headers.authorization);
+      const principal = await authenticate(request.headers.authorization);
       log.user = principal?.username ?? null;
+      return principal;
     } catch (error) {
       const refused = authenticationRefusal(error);
       if (!refused) throw error;
       logger.info({ requestId, reason: refused.message }, 'caller refused');
-      return sendJson(response, refused.status, refusal(refused.code, refused.message));
+      sendJson(response, refused.status, refusal(refused.code, refused.message));
+      return undefined;
     }
+  }
+
+  async function answerGraphQL(request: IncomingMessage, response: ServerResponse, requestId: string, log: Record<string, unknown>) {
+    const principal = await callerOf(request, response, requestId, log);
+    if (principal === undefined) return;
     if ((request.url?.length ?? 0) > maxQueryBytes) {
       return sendJson(response, 414, refusal('PAYLOAD_TOO_LARGE', `The URL is longer than ${maxQueryBytes} bytes: send the query in a POST body`));
     }
@@ -172,19 +180,6 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     }
     const callerContext: CallerContext = { principal, requestId };
     await gateway(request, response, callerContext);
-  }
-
-  /** The caller of a page, or null after a refusal has been sent. */
-  async function pageCaller(request: IncomingMessage, response: ServerResponse, requestId: string): Promise<{ principal: Principal | null } | null> {
-    try {
-      return { principal: await authenticate(request.headers.authorization) };
-    } catch (error) {
-      const refused = authenticationRefusal(error);
-      if (!refused) throw error;
-      logger.info({ requestId, reason: refused.message }, 'caller refused');
-      sendJson(response, refused.status, refusal(refused.code, refused.message));
-      return null;
-    }
   }
 
   const server = createServer((request, response) => {
@@ -213,9 +208,14 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
       if (path === '/metrics') return await sendMetrics(response);
       const route = routes[path ?? ''];
       if (route) {
-        const caller = await pageCaller(request, response, requestId);
-        if (caller) log.user = caller.principal?.username ?? null;
-        return caller ? await route(request, response, caller.principal) : undefined;
+        const principal = await callerOf(request, response, requestId, log);
+        if (principal !== undefined) await route(request, response, principal);
+        return;
+      }
+      if (isAnsibleInventoryRequest(request, path)) {
+        const principal = await callerOf(request, response, requestId, log);
+        if (principal !== undefined) await answerAnsibleInventory(response, principal, requestId);
+        return;
       }
       if (path !== '/graphql') return sendJson(response, 404, refusal('NOT_FOUND', 'Not found: the API is at /graphql'));
       await answerGraphQL(request, response, requestId, log);

@@ -1,6 +1,5 @@
 import { Logger as RuntimeLogger, type LogLevel } from '@graphql-hive/gateway-runtime';
 import type { Logger } from '../core/logger.js';
-import { PRINCIPAL_HEADER } from '../core/principal.js';
 
 const RUNTIME_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
@@ -16,11 +15,8 @@ export function runtimeLogger(logger: Logger): RuntimeLogger {
       if (level === 'silent') return false;
       return RUNTIME_LEVELS.includes(level as LogLevel) ? (level as LogLevel) : 'error';
     },
-    // Its debug logs show the headers of subgraph requests: a signed principal works for minutes.
-    redact: {
-      paths: ['headers.authorization', `headers["${PRINCIPAL_HEADER}"]`, '*.headers.authorization', `*.headers["${PRINCIPAL_HEADER}"]`],
-      censor: '[redacted]',
-    },
+    // Its debug logs show the headers of subgraph requests; pino redacts them (core/logger.ts).
+    // The runtime's own `redact` would compile a redactor for every child logger, i.e. per request.
     writers: [
       {
         write(level, attrs, msg) {

@@ -1,6 +1,7 @@
 import { MikroORM, type Constructor, type EntitySchema } from '@mikro-orm/core';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Logger } from '../logger.js';
 
@@ -48,3 +49,6 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   const applied = await orm.migrator.up();
   return applied.map((migration) => migration.name);
 }
+
+/** A fresh entity manager with the SQL query builder: both dialects are SQL drivers. */
+export const sqlEntityManager = (orm: MikroORM): SqlEntityManager => orm.em.fork() as unknown as SqlEntityManager;

@@ -9,6 +9,7 @@ import type { HypervisorDriver } from '../../drivers/driver.js';
 
 /** What tests and embedders may supply instead of what the configuration would build. */
 export interface RoleOverrides {
+  /** The driver of every `sim` hypervisor host, instead of one the worker builds. */
   driver?: HypervisorDriver;
   queueOptions?: QueueOptions;
   /** The time site history is stamped with (tests write a month of history in seconds). */

@@ -35,6 +35,12 @@ export interface TaskRunnerOptions {
 
 const UNDO_TRIES = 3;
 
+/**
+ * Progress as the database keeps it: PostgreSQL's `real` holds about 7 digits, so 2/3 would come back
+ * as 0.6666667 and a replayed event would differ from the live one. Three decimals survive both dialects.
+ */
+const storedProgress = (fraction: number) => Math.round(fraction * 1000) / 1000;
+
 /** Thrown inside a run when another worker has taken the task over: stop without writing. */
 class LeaseLost extends Error {}
 
@@ -202,7 +208,7 @@ class TaskRun {
       }
       await this.transition((task) => {
         task.steps[index] = { ...task.steps[index]!, state: 'SUCCEEDED', finishedAt: new Date().toISOString() };
-        task.progress = Math.max(task.progress, (index + 1) / steps.length);
+        task.progress = Math.max(task.progress, storedProgress((index + 1) / steps.length));
         return { type: 'STEP_SUCCEEDED', message: `${step.name} succeeded`, step: step.name };
       });
     }
@@ -305,7 +311,7 @@ class TaskRun {
     if (overall - this.lastProgressEvent < 0.01 && fraction < 1) return;
     this.lastProgressEvent = overall;
     await this.transition((task) => {
-      task.progress = Math.max(task.progress, overall);
+      task.progress = Math.max(task.progress, storedProgress(overall));
       return { type: 'STEP_PROGRESS', message: `${this.stepName} ${Math.round(fraction * 100)}%`, step: this.stepName };
     });
   }

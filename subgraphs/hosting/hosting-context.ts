@@ -7,6 +7,7 @@ import type { SiteAccess } from './sites/site-access.js';
 import type { SiteService } from './sites/site-service.js';
 import type { TaskQueries } from './tasks/task-queries.js';
 import type { Vm } from './vms/vm-entity.js';
+import type { VmPowerFollow } from './vms/vm-power-follow.js';
 import type { VmHosts } from './vms/vm-hosts.js';
 import type { SiteHistoryLog } from './history/site-history.js';
 
@@ -18,6 +19,8 @@ export interface HostingServices {
   tasks: TaskService;
   bus: Bus;
   flavors: Config['flavors'];
+  /** Reconciliation's questions about VMs, and site states following the hypervisors. */
+  powerFollow: VmPowerFollow;
   vmHosts: VmHosts;
   history: SiteHistoryLog;
 }

@@ -2,11 +2,12 @@ import { dialectOf } from '../../core/database/open-database.js';
 import { defineSubgraph } from '../../core/roles/subgraph-module.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
-import { createDriver } from '../../drivers/create-driver.js';
+import { HostDrivers } from '../../drivers/registry/host-drivers.js';
+import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
-import { sqlExecutorFromMikroOrm } from '../../drivers/sim/sql-executor.js';
-import { SqlSimVmStore } from '../../drivers/sim/sql-sim-vm-store.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
+import { InventoryClient } from '../inventory/client/inventory-client.js';
+import { placedVmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { openHostingDatabase } from './hosting-database.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
@@ -25,17 +26,20 @@ export const hostingModule = defineSubgraph({
   },
 
   async work({ config, bus, queue, queueOptions, overrides, logger, clientOf, onClose }, orm) {
-    let driver = overrides.driver;
-    if (!driver) {
-      // The sim keeps its VMs in hosting's database, so a restart keeps them.
-      const simStore = new SqlSimVmStore(sqlExecutorFromMikroOrm(orm.em.getConnection(), dialectOf(config.databaseUrl)));
-      const created = createDriver(config.hypervisor, simStore);
-      onClose(() => created.close());
-      driver = created;
-    }
+    // A driver per hypervisor host, built from what the inventory says of the VM's host.
+    const hostDrivers = new HostDrivers({
+      secrets: config.secrets,
+      sim: config.hypervisor.sim,
+      simStore: simStoresOn(orm.em.getConnection(), dialectOf(config.databaseUrl)),
+      simDriver: overrides.driver,
+    });
+    onClose(() => hostDrivers.close());
     const identity = new IdentityClient(clientOf('identity', 'worker'));
+    const inventory = new InventoryClient(clientOf('inventory', 'worker'));
+    const placed = placedVmDrivers(inventory, hostDrivers);
     // Every driver call is counted and timed on /metrics, whichever driver it is.
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, driver: instrumentDriver(driver), identity, logger, clock: overrides.clock });
+    const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {

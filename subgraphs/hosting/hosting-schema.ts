@@ -4,6 +4,7 @@ import { SiteResolver, toSite } from './sites/site-resolver.js';
 import { signedIn } from '../../core/principal.js';
 import { TaskResolver } from './tasks/task-resolver.js';
 import { toTask } from './tasks/task-from-view.js';
+import { VmPowerFollowResolver } from './vms/vm-power-follow-resolver.js';
 import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
 import { VmHostResolver } from './vms/vm-host-resolver.js';
 import { SiteHistoryResolver } from './history/site-history-resolver.js';
@@ -34,4 +35,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmHostResolver, SiteHistoryResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver], referenceResolvers });

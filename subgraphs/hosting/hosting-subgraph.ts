@@ -16,6 +16,7 @@ import { SiteHistoryLog, systemClock, type Clock } from './history/site-history.
 import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
 import { TaskQueries } from './tasks/task-queries.js';
+import { VmPowerFollow } from './vms/vm-power-follow.js';
 
 export interface HostingSubgraphOptions {
   config: Config;
@@ -40,6 +41,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     tasks,
     bus,
     flavors: config.flavors,
+    powerFollow: new VmPowerFollow(orm),
     vmHosts: new VmHosts(orm),
     history: new SiteHistoryLog(orm),
   };

@@ -7,9 +7,10 @@ import type { Logger } from '../../core/logger.js';
 import type { JobQueue, QueueOptions } from '../../core/queue/queue.js';
 import { TaskRunner } from '../../core/tasks/task-runner.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
-import type { HypervisorDriver } from '../../drivers/driver.js';
 import type { IdentityClient } from '../identity/client/identity-client.js';
 import { systemClock, type Clock } from './history/site-history.js';
+import type { InventoryClient } from '../inventory/client/inventory-client.js';
+import type { VmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { classifySiteError } from './workflows/classify-error.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
@@ -20,15 +21,16 @@ export interface HostingWorkerOptions {
   bus: Bus;
   queue: JobQueue;
   queueOptions: QueueOptions;
-  driver: HypervisorDriver;
+  drivers: VmDrivers;
+  inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
   identity: Pick<IdentityClient, 'forgetSite'>;
   logger: Logger;
   clock?: Clock;
 }
 
-/** Takes site tasks off the queue and runs them against the hypervisor. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, driver, identity, logger, clock = systemClock }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { driver, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
+/** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock = systemClock }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

@@ -11,6 +11,7 @@ import {
   type Vm,
   type VmSpec,
 } from '../../drivers/driver.js';
+import { runAsTask } from './task-retry-harness.js';
 
 /**
  * What a driver's test setup can do to its hypervisor beyond the driver interface. Every hook is
@@ -318,6 +319,24 @@ export function describeDriverConformance(name: string, setup: () => Promise<Con
       await ctx.hooks.unreachable!(false);
       await expectState(vm.ref, 'stopped');
       expect(await driver.findByName(spec('unreachable-other').name)).toBeNull();
+    });
+
+    it('has a task that meets the unreachable host retry its step, which succeeds once the host is back', async (test) => {
+      if (!ctx.hooks.unreachable) test.skip();
+      const vm = await createVm('task-retry');
+      await ctx.hooks.unreachable!(true);
+      // The worker's own runtime and error classification: Transient is retried, after a backoff.
+      const task = await runAsTask(
+        async () => {
+          const current = await driver.get(vm.ref);
+          if (current?.powerState !== 'running') await driver.start(vm.ref);
+        },
+        () => ctx.hooks.unreachable!(false),
+      );
+      expect(task.events).toContain('TASK_RETRYING');
+      expect(task.state).toBe('SUCCEEDED');
+      expect(task.attempt).toBeGreaterThanOrEqual(2);
+      await expectState(vm.ref, 'running');
     });
   });
 }

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDriver } from '../../drivers/create-driver.js';
 import { Conflict, Fatal, NotFound, Transient, type VmSpec } from '../../drivers/driver.js';
 import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver, type SimDriverOptions } from '../../drivers/sim/sim-driver.js';
@@ -493,17 +492,5 @@ describe('SqlSimVmStore', () => {
   it('refuses a table name that is not a plain identifier', () => {
     const executor: SqlExecutor = { dialect: 'sqlite', execute: async () => [] };
     expect(() => new SqlSimVmStore(executor, { tableName: 'sim_vms; DROP TABLE users' })).toThrow(/table name/);
-  });
-});
-
-describe('createDriver', () => {
-  it('builds the sim driver from the hypervisor configuration', async () => {
-    const store = new MemorySimVmStore();
-    const driver = createDriver({ driver: 'sim', sim: { latencyMs: 0, faults: { start: 1 } } }, store);
-    expect(driver).toBeInstanceOf(SimDriver);
-    expect(driver.name).toBe('sim');
-    const vm = await driver.create(spec('factory'));
-    await expect(driver.start(vm.ref)).rejects.toBeInstanceOf(Transient); // faults reached the driver
-    expect(await store.get(vm.ref)).not.toBeNull();
   });
 });

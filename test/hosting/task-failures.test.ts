@@ -32,6 +32,7 @@ describe('task failures', () => {
     expect(task.state).toBe('FAILED');
     expect(task.error).toEqual({ code: 'HYPERVISOR_ERROR', message: 'VM_HVM_REQUIRED: the host has no hardware virtualisation', step: 'start-vm' });
     expect(task.steps).toEqual([
+      { name: 'place', state: 'COMPENSATED' },
       { name: 'create-vm', state: 'COMPENSATED' },
       { name: 'start-vm', state: 'COMPENSATED' },
     ]);

@@ -13,6 +13,10 @@ export interface SshdServer {
   privateKey: string;
   /** The host key's fingerprint, as `ssh-keygen -l` prints it (`SHA256:…`). */
   hostKeyFingerprint: string;
+  /** The host key's public half, one line as in `ssh_host_ed25519_key.pub`. */
+  hostPublicKey: string;
+  /** sshd's log (LogLevel INFO: one `Accepted publickey` line per connection it let in). */
+  logFile: string;
   /** Takes the host off the network: stops listening and cuts every open session. */
   interrupt(): Promise<void>;
   /** Listens again after `interrupt`; does nothing while running. */
@@ -76,6 +80,8 @@ export async function startSshd(): Promise<SshdServer> {
     username: 'root',
     privateKey: readFileSync(clientKey, 'utf8'),
     hostKeyFingerprint: fingerprint,
+    hostPublicKey: readFileSync(`${hostKey}.pub`, 'utf8').trim(),
+    logFile: join(dir, 'sshd.log'),
     interrupt,
     resume: listen,
     stop: async () => {

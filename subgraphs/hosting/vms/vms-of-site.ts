@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
+import { sqlEntityManager } from '../../../core/database/open-database.js';
 import { VmEntity, type Vm } from './vm-entity.js';
 
 /**
@@ -8,7 +9,13 @@ import { VmEntity, type Vm } from './vm-entity.js';
  */
 export function vmsOfSiteLoader(orm: MikroORM) {
   return new DataLoader<string, Vm[]>(async (siteIds) => {
-    const rows = await orm.em.fork().find(VmEntity, { siteId: { $in: [...siteIds] } }, { orderBy: { role: 'asc' } });
+    // Read-only rows: mapped, not managed (a query builder costs half of find here).
+    const rows = (await sqlEntityManager(orm)
+      .createQueryBuilder(VmEntity)
+      .select('*')
+      .where({ siteId: { $in: [...siteIds] } })
+      .orderBy({ role: 'asc' })
+      .execute('all', true)) as Vm[];
     return siteIds.map((siteId) => rows.filter((vm) => vm.siteId === siteId));
   });
 }

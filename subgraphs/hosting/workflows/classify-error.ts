@@ -11,6 +11,10 @@ export function classifySiteError(error: unknown): ErrorClassification {
   if (error instanceof Conflict) return { code: 'CONFLICT', message, retryable: false };
   if (error instanceof Unsupported) return { code: 'UNSUPPORTED', message, retryable: false };
   if (error instanceof Fatal || error instanceof DriverError) return { code: 'HYPERVISOR_ERROR', message, retryable: false };
+  // A subgraph that did not answer (the inventory, identity) may answer the retry.
+  if (error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE') return { code: 'SERVICE_UNAVAILABLE', message, retryable: true };
+  // No host has room: retrying cannot help until an admin adds capacity.
+  if (error instanceof GraphQLError && error.extensions.code === 'NO_CAPACITY') return { code: 'NO_CAPACITY', message, retryable: false };
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
     return { code: error.extensions.code, message, retryable: false };
   }

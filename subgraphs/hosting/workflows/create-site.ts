@@ -1,16 +1,19 @@
 import { Conflict } from '../../../drivers/driver.js';
-import { loadSite, loadVm, progressOf, setSiteState, siteVm, type SiteWorkflow } from './site-vm.js';
+import { placeVmStep } from './place-vm.js';
+import { loadSite, loadVm, progressOf, setSiteState, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
 /** Creates the site's VM and starts it; a failure destroys the VM and leaves the site FAILED. */
 export const createSiteWorkflow: SiteWorkflow = {
   kind: 'createSite',
   steps: [
+    placeVmStep,
     {
       name: 'create-vm',
       async run(context) {
-        const { driver, flavors } = context.deps;
+        const { flavors } = context.deps;
         const site = await loadSite(context);
         const row = await loadVm(context);
+        const driver = await vmDriver(context, row);
         const flavor = flavors[site.flavor];
         if (!flavor) throw new Conflict(`flavor ${site.flavor} is no longer configured`);
         // A resumed task finds the VM its first attempt made.
@@ -23,8 +26,8 @@ export const createSiteWorkflow: SiteWorkflow = {
         await context.em.flush();
       },
       async undo(context) {
-        const { driver } = context.deps;
         const row = await loadVm(context);
+        const driver = await vmDriver(context, row);
         const ref = (context.output.vmRef as string | undefined) ?? (await driver.findByName(row.name))?.ref;
         if (ref) await driver.destroy(ref, progressOf(context));
         row.ref = null;
@@ -35,7 +38,7 @@ export const createSiteWorkflow: SiteWorkflow = {
       name: 'start-vm',
       async run(context) {
         const vm = await siteVm(context);
-        if (vm.powerState !== 'running') await context.deps.driver.start(vm.ref, progressOf(context));
+        if (vm.powerState !== 'running') await (await vmDriver(context)).start(vm.ref, progressOf(context));
       },
     },
   ],

@@ -4,6 +4,7 @@ import { recordSiteHistory } from '../history/site-history.js';
 import { releaseSiteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { VmEntity } from '../vms/vm-entity.js';
+import { releasePlacementsStep } from './place-vm.js';
 import { progressOf, type SiteWorkflow } from './site-vm.js';
 
 /**
@@ -16,8 +17,10 @@ export const deleteSiteWorkflow: SiteWorkflow = {
     {
       name: 'destroy-vm',
       async run(context) {
-        const { driver } = context.deps;
         for (const row of await context.em.find(VmEntity, { siteId: context.subjectId })) {
+          const driver = await context.deps.drivers.forVm(row.id);
+          // Never placed: nothing of it was made on a hypervisor.
+          if (!driver) continue;
           const ref = row.ref ?? (await driver.findByName(row.name))?.ref;
           if (ref) await driver.destroy(ref, progressOf(context));
           row.ref = null;
@@ -25,6 +28,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
         }
       },
     },
+    releasePlacementsStep,
     {
       name: 'forget-access',
       async run(context) {

@@ -1,4 +1,4 @@
-import { progressOf, setSiteState, siteVm, type SiteWorkflow } from './site-vm.js';
+import { progressOf, setSiteState, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
 /** Power changes are single steps; each leaves the site's state matching what its VM does. */
 
@@ -8,7 +8,7 @@ export const startSiteWorkflow: SiteWorkflow = {
     {
       name: 'start-vm',
       async run(context) {
-        const { driver } = context.deps;
+        const driver = await vmDriver(context);
         const vm = await siteVm(context);
         if (vm.powerState === 'suspended') await driver.resume(vm.ref, progressOf(context));
         else if (vm.powerState !== 'running') await driver.start(vm.ref, progressOf(context));
@@ -26,7 +26,8 @@ export const stopSiteWorkflow: SiteWorkflow<{ force?: boolean }> = {
     {
       name: 'stop-vm',
       async run(context) {
-        const { driver, shutdownTimeoutMs } = context.deps;
+        const { shutdownTimeoutMs } = context.deps;
+        const driver = await vmDriver(context);
         const vm = await siteVm(context);
         if (vm.powerState === 'stopped') return;
         if (context.input.force || vm.powerState === 'suspended') await driver.powerOff(vm.ref, progressOf(context));
@@ -46,7 +47,7 @@ export const rebootSiteWorkflow: SiteWorkflow = {
       name: 'reboot-vm',
       async run(context) {
         const vm = await siteVm(context);
-        await context.deps.driver.reboot(vm.ref, progressOf(context));
+        await (await vmDriver(context)).reboot(vm.ref, progressOf(context));
       },
     },
   ],

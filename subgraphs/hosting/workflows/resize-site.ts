@@ -2,7 +2,7 @@ import { Conflict } from '../../../drivers/driver.js';
 import { recordSiteHistory } from '../history/site-history.js';
 import { releaseSiteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
-import { progressOf, siteVm, type SiteWorkflow } from './site-vm.js';
+import { progressOf, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
 export interface ResizeInput {
   flavor: string;
@@ -23,7 +23,7 @@ export const resizeSiteWorkflow: SiteWorkflow<ResizeInput> = {
         const flavor = context.deps.flavors[context.input.flavor];
         if (!flavor) throw new Conflict(`flavor ${context.input.flavor} is no longer configured`);
         const vm = await siteVm(context);
-        await context.deps.driver.resize(vm.ref, flavor, progressOf(context));
+        await (await vmDriver(context)).resize(vm.ref, flavor, progressOf(context));
       },
     },
   ],

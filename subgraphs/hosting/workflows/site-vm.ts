@@ -1,15 +1,21 @@
+import type { Config } from '../../../core/config.js';
 import type { HypervisorDriver, Vm } from '../../../drivers/driver.js';
 import { NotFound } from '../../../drivers/driver.js';
 import type { StepContext, Workflow } from '../../../core/tasks/workflow.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
+import type { InventoryClient } from '../../inventory/client/inventory-client.js';
+import type { VmDrivers } from '../../inventory/client/placed-vm-drivers.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
 import { VmEntity, type Vm as VmRow, type VmRole } from '../vms/vm-entity.js';
 
 /** What every site workflow needs from the worker. */
 export interface SiteWorkflowDeps {
-  driver: HypervisorDriver;
-  flavors: Record<string, { vcpus: number; memoryMiB: number; diskGiB: number }>;
+  /** The driver of the host each VM is placed on. */
+  drivers: VmDrivers;
+  /** Where VMs go: placed before they are made, released once they are gone. */
+  inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
+  flavors: Config['flavors'];
   /** How long a stop waits for the guest to shut down cleanly before powering it off. */
   shutdownTimeoutMs: number;
   /** Told when a site is gone, so its grants go too. */
@@ -28,10 +34,18 @@ export const loadSite = (context: SiteStepContext<any>): Promise<Site> =>
 export const loadVm = (context: SiteStepContext<any>, role: VmRole = 'PRODUCTION'): Promise<VmRow> =>
   context.em.findOneOrFail(VmEntity, { siteId: context.subjectId, role });
 
+/** The driver of the host the site's VM (production unless `row` says otherwise) is placed on. */
+export async function vmDriver(context: SiteStepContext<any>, row?: VmRow): Promise<HypervisorDriver> {
+  const vm = row ?? (await loadVm(context));
+  const driver = await context.deps.drivers.forVm(vm.id);
+  if (!driver) throw new NotFound(`VM ${vm.name} is not placed on any hypervisor host`);
+  return driver;
+}
+
 /** The site's production VM as the hypervisor has it now; a VM that vanished is an error, not a guess. */
 export async function siteVm(context: SiteStepContext<any>): Promise<Vm> {
   const row = await loadVm(context);
-  const vm = row.ref ? await context.deps.driver.get(row.ref) : null;
+  const vm = row.ref ? await (await vmDriver(context, row)).get(row.ref) : null;
   if (!vm) throw new NotFound(`VM ${row.name} is not on the hypervisor (ref ${row.ref ?? 'none'})`);
   return vm;
 }
