@@ -7,6 +7,7 @@ import { driverLifecycle } from './driver-lifecycle/driver-lifecycle.bench.js';
 import { gatewayOverhead } from './gateway-overhead/gateway-overhead.bench.js';
 import { residentMemory } from './memory/resident-memory.bench.js';
 import { placementThroughput } from './placement/placement.bench.js';
+import { metricsIngest } from './metrics-ingest/metrics-ingest.bench.js';
 import { resultsTable, type TableRow } from './report/results-table.js';
 import { sseFanout } from './sse-fanout/sse-fanout.bench.js';
 import { sshRole } from './ssh-role/ssh-role.bench.js';
@@ -16,7 +17,7 @@ import { sshRole } from './ssh-role/ssh-role.bench.js';
  * table and writes bench/results/<name>.json. Exits non-zero only when a benchmark crashed: a
  * missed target is a finding, printed as MISSED, not a failure of the run.
  */
-const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, driverLifecycle, placementThroughput, sshRole];
+const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, driverLifecycle, placementThroughput, sshRole, metricsIngest];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const machine = () => ({

@@ -7,6 +7,8 @@ import { SubgraphClient } from '../core/graphql/subgraph-client.js';
 import type { Logger } from '../core/logger.js';
 import { createQueue } from '../core/queue/create-queue.js';
 import { defaultQueueOptions } from '../core/queue/queue.js';
+import { startMetricsListener } from '../core/observability/metrics-listener.js';
+import { trackQueueDepth } from '../core/observability/task-metrics.js';
 import type { ProcessResources, RoleOverrides, SubgraphModule } from '../core/roles/subgraph-module.js';
 import { composeSupergraph } from '../gateway/compose-supergraph.js';
 import { startGatewayRole } from '../gateway/gateway-role.js';
@@ -66,6 +68,8 @@ export async function startRoles(config: Config, roles: readonly Role[], logger:
     const queueOptions = overrides.queueOptions ?? defaultQueueOptions;
     const queue = createQueue({ redisUrl: config.redisUrl, name: config.queueName, options: queueOptions });
     closers.push(() => queue.close());
+    const untrack = trackQueueDepth(config.queueName, queue);
+    closers.push(async () => untrack());
     const resources: ProcessResources = {
       config,
       logger,
@@ -86,6 +90,13 @@ export async function startRoles(config: Config, roles: readonly Role[], logger:
     for (const { module, orm, shared } of active) if (roles.includes(module.name)) await module.serve(resources, orm, shared);
     if (roles.includes('worker')) for (const { module, orm, shared } of active) await module.work?.(resources, orm, shared);
     if (roles.includes('scheduler')) for (const { module, orm, shared } of active) await module.schedule?.(resources, orm, shared);
+
+    // Every HTTP server of a process shows its whole /metrics; a worker or scheduler alone gets one of its own.
+    if (!roles.some((role) => role === 'gateway' || (SUBGRAPH_NAMES as readonly string[]).includes(role))) {
+      const { workerMetricsPort, schedulerMetricsPort } = config.observability;
+      const listener = await startMetricsListener(config.gateway.host, roles.includes('worker') ? workerMetricsPort : schedulerMetricsPort, logger);
+      closers.push(() => listener.close());
+    }
 
     const gatewayUrl = roles.includes('gateway')
       ? await startGatewayRole(resources, {

@@ -2,6 +2,7 @@ import type { SubgraphModule } from '../core/roles/subgraph-module.js';
 import { hostingModule } from '../subgraphs/hosting/hosting-module.js';
 import { identityModule } from '../subgraphs/identity/identity-module.js';
 import { inventoryModule } from '../subgraphs/inventory/inventory-module.js';
+import { metricsModule } from '../subgraphs/metrics/metrics-module.js';
 
 /**
  * Every subgraph of Hostgraph; a new one is added here (and its name to SUBGRAPH_NAMES in config).
@@ -9,4 +10,4 @@ import { inventoryModule } from '../subgraphs/inventory/inventory-module.js';
  * Workers start in this order too: the inventory reconciles with the hypervisors before hosting's
  * worker takes its first task.
  */
-export const SUBGRAPH_MODULES: SubgraphModule<any>[] = [identityModule, inventoryModule, hostingModule];
+export const SUBGRAPH_MODULES: SubgraphModule<any>[] = [identityModule, inventoryModule, hostingModule, metricsModule];

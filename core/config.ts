@@ -73,6 +73,37 @@ export interface InventoryConfig {
   reconcileWaitMs: number;
 }
 
+/** The metrics subgraph: what it ingests, how long it keeps it, and how usage is grouped for billing. */
+export interface MetricsConfig {
+  /** Where the metrics role listens for the Graphite plaintext protocol (collectd's write_graphite). */
+  graphite: { host: string; port: number };
+  /** Path components before the host name (collectd's `Prefix "collectd."` is 1). */
+  graphitePrefixDepth: number;
+  /** How long raw points are kept; 1-minute and 1-hour rollups outlive them. */
+  rawRetentionHours: number;
+  minuteRetentionDays: number;
+  hourRetentionDays: number;
+  /** node-cron expression (with seconds) of the rollup and retention run, in the scheduler role. */
+  rollupSchedule: string;
+  /** Points are written in batches of at most this many, or every flushMs, whichever comes first. */
+  batchSize: number;
+  flushMs: number;
+  /** Unwritten points one connection may have before it is paused (TCP backpressure to that sender only). */
+  perConnectionBuffer: number;
+  /** How long a host name's VM is remembered (a name hosting does not know: a tenth of this). */
+  hostCacheSeconds: number;
+  /** Group id → institution, for `usage(groupBy: INSTITUTION)`. */
+  institutions: Record<string, string>;
+  /** The metric the status dashboard draws for each site. */
+  dashboardMetric: string;
+}
+
+/** The Prometheus listener of roles that have no HTTP server of their own. */
+export interface ObservabilityConfig {
+  workerMetricsPort: number;
+  schedulerMetricsPort: number;
+}
+
 export interface Config {
   dataDir: string;
   /** `sqlite:<file>` by default, or a `postgres://` URL. */
@@ -104,10 +135,12 @@ export interface Config {
   /** Where `hostgraph inventory` asks (HOSTGRAPH_URL) and with which token (HOSTGRAPH_TOKEN). */
   client: { gatewayUrl: string; token: string | null };
   worker: { concurrency: number; leaseMs: number };
+  metrics: MetricsConfig;
+  observability: ObservabilityConfig;
   logLevel: string;
 }
 
-export const SUBGRAPH_NAMES = ['hosting', 'identity', 'inventory'] as const;
+export const SUBGRAPH_NAMES = ['hosting', 'identity', 'inventory', 'metrics'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const DEFAULT_FLAVORS: Record<string, Flavor> = {
@@ -238,6 +271,24 @@ export function loadConfig(env: Env = process.env): Config {
     worker: {
       concurrency: int(env.WORKER_CONCURRENCY, file.worker?.concurrency ?? 4),
       leaseMs: int(env.TASK_LEASE_MS, file.worker?.leaseMs ?? 15_000),
+    },
+    metrics: {
+      graphite: { host, port: int(env.GRAPHITE_PORT, file.metrics?.graphitePort ?? 2003) },
+      graphitePrefixDepth: file.metrics?.graphitePrefixDepth ?? 0,
+      rawRetentionHours: file.metrics?.rawRetentionHours ?? 48,
+      minuteRetentionDays: file.metrics?.minuteRetentionDays ?? 35,
+      hourRetentionDays: file.metrics?.hourRetentionDays ?? 800,
+      rollupSchedule: env.METRICS_ROLLUP_SCHEDULE ?? file.metrics?.rollupSchedule ?? '15 * * * * *',
+      batchSize: file.metrics?.batchSize ?? 5000,
+      flushMs: file.metrics?.flushMs ?? 200,
+      perConnectionBuffer: file.metrics?.perConnectionBuffer ?? 20_000,
+      hostCacheSeconds: file.metrics?.hostCacheSeconds ?? 300,
+      institutions: file.metrics?.institutions ?? {},
+      dashboardMetric: file.metrics?.dashboardMetric ?? 'load.load.shortterm',
+    },
+    observability: {
+      workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),
+      schedulerMetricsPort: int(env.SCHEDULER_METRICS_PORT, file.observability?.schedulerMetricsPort ?? 9465),
     },
     logLevel: env.LOG_LEVEL ?? file.logLevel ?? 'info',
   };

@@ -60,6 +60,15 @@ export interface DriverCapabilities {
   clone: boolean;
   /** shutdown; without it callers use powerOff */
   gracefulShutdown: boolean;
+  /** resize: new vCPUs, memory and a larger disk for an existing VM */
+  resize: boolean;
+}
+
+/** What `resize` sets; a disk only grows. */
+export interface Hardware {
+  vcpus: number;
+  memoryMiB: number;
+  diskGiB: number;
 }
 
 /**
@@ -120,6 +129,11 @@ export interface HypervisorDriver {
    * already exists under `newName` (same hardware) is returned; another VM with that name is a Conflict.
    */
   clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm>;
+  /**
+   * Gives the VM this hardware, in whatever power state it is (the sim changes it at once, as a
+   * hot-plug would). Resizing to the hardware it has is success; a smaller disk is a Conflict.
+   */
+  resize(ref: string, hardware: Hardware, options?: OperationOptions): Promise<Vm>;
 
   close(): Promise<void>;
 }

@@ -6,6 +6,8 @@ import { createCallerFacts } from './caller-facts.js';
 import { startGateway } from './gateway-server.js';
 import type { ReadinessChecks } from './readiness.js';
 import type { SharingPolicy } from './shared-subscriptions.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { usageCsvRoute } from './usage-csv-route.js';
 
 export interface GatewayRoleOptions {
   supergraphSdl: string;
@@ -55,6 +57,7 @@ export async function startGatewayRole(process: ProcessResources, { supergraphSd
     recordAudit: (entries) => identity.recordAudit(entries),
     sharedSubscriptions,
     readiness,
+    routes: { '/usage.csv': usageCsvRoute(process.clientOf('metrics', 'gateway')), ...dashboardRoutes(config) },
   });
   onClose(() => gateway.close());
   return gateway.url;

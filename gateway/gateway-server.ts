@@ -15,6 +15,9 @@ import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
 import { checkSubgraph, subgraphsOf, type ReadinessChecks } from './readiness.js';
 import { runtimeLogger } from './runtime-logger.js';
+import { operationMetricsPlugin } from './operation-metrics.js';
+import { withLogContext } from '../core/observability/log-context.js';
+import { sendMetrics } from '../core/observability/prometheus.js';
 import { refusal, sendJson } from '../core/graphql/http-refusal.js';
 
 export type { ReadinessChecks };
@@ -33,7 +36,11 @@ export interface GatewayOptions {
   recordAudit?: RecordAudit;
   /** Subscription fields whose identical subscriptions share one upstream stream (the subgraphs say which). */
   sharedSubscriptions?: SharingPolicy;
+  /** Pages besides the API (/usage.csv, /dashboard), given the caller a bearer token names, if any. */
+  routes?: Record<string, GatewayRoute>;
 }
+
+export type GatewayRoute = (request: IncomingMessage, response: ServerResponse, principal: Principal | null) => Promise<void>;
 
 export interface GatewayServer {
   url: string;
@@ -101,7 +108,7 @@ const once = (close: () => Promise<void>) => {
  * included, since they reach the subgraphs as SSE requests with headers of their own.
  */
 export async function startGateway(options: GatewayOptions): Promise<GatewayServer> {
-  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, sharedSubscriptions = {} } = options;
+  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, sharedSubscriptions = {}, routes = {} } = options;
   const authenticate = createAuthenticator(config, { enrichPrincipal, authenticateApiToken });
   const { maxQueryBytes, maxDepth } = config.gateway;
 
@@ -126,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     plugins: () => [
       sharedSubscriptionsPlugin(sharedSubscriptions, (context) => (context as CallerContext).principal ?? null),
       parseFailedPlugin,
+      operationMetricsPlugin(),
       {
         onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {
           addValidationRule(depthLimit(maxDepth));
@@ -178,11 +186,14 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     await gateway(request, response, callerContext);
   }
 
-  const server = createServer(async (request, response) => {
-    const started = performance.now();
+  const server = createServer((request, response) => {
     const requestId = requestIdOf(request);
-    // The runtime reads the id from the request too, and logs with it.
+    // The runtime reads the id from the request too, and logs with it; so do the subgraphs.
     request.headers[REQUEST_ID_HEADER] = requestId;
+    return withLogContext({ requestId }, () => handle(request, response, requestId));
+  });
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string) {
+    const started = performance.now();
     response.setHeader(REQUEST_ID_HEADER, requestId);
     const path = (request.url ?? '/').split('?')[0];
     const log: Record<string, unknown> = { requestId, method: request.method, path };
@@ -198,6 +209,13 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
         const ok = Object.values(checks).every((check) => check.ok);
         return sendJson(response, ok ? 200 : 503, JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks }));
       }
+      if (path === '/metrics') return await sendMetrics(response);
+      const route = routes[path ?? ''];
+      if (route) {
+        const principal = await callerOf(request, response, requestId, log);
+        if (principal !== undefined) await route(request, response, principal);
+        return;
+      }
       if (isAnsibleInventoryRequest(request, path)) {
         const principal = await callerOf(request, response, requestId, log);
         if (principal !== undefined) await answerAnsibleInventory(response, principal, requestId);
@@ -210,7 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
       if (!response.headersSent) sendJson(response, 500, refusal('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else response.end();
     }
-  });
+  }
 
   const websockets = attachGraphQLWS({ server, gateway, authenticate, maxPayload: maxQueryBytes, requestIdOf, logger });
 

@@ -1,5 +1,6 @@
 import { HostgraphError, type ErrorCode } from '../errors.js';
-import { PRINCIPAL_HEADER, servicePrincipal, signPrincipal } from '../principal.js';
+import { currentLogContext } from '../observability/log-context.js';
+import { PRINCIPAL_HEADER, servicePrincipal, signPrincipal, type Principal } from '../principal.js';
 
 /**
  * How one Hostgraph process asks a subgraph for something on its own behalf: GraphQL straight to
@@ -17,15 +18,23 @@ export class SubgraphClient {
     private readonly timeoutMs = 5000,
   ) {}
 
-  async call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  /**
+   * `as` asks on behalf of a caller instead (their principal, signed by this process): the other
+   * subgraph then answers what that caller may see, e.g. whether they may see a site.
+   */
+  async call<T>(query: string, variables: Record<string, unknown> = {}, options: { as?: Principal } = {}): Promise<T> {
     let response: Response;
+    // The request (or task) this call is part of, so the other subgraph's log lines say so too.
+    const { requestId, taskId } = currentLogContext();
+    const correlation = requestId ?? (taskId ? `task:${taskId}` : undefined);
     try {
       response = await fetch(this.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           accept: 'application/json',
-          [PRINCIPAL_HEADER]: signPrincipal(servicePrincipal(this.caller), this.secret),
+          [PRINCIPAL_HEADER]: signPrincipal(options.as ?? servicePrincipal(this.caller), this.secret),
+          ...(correlation ? { 'x-request-id': correlation } : {}),
         },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(this.timeoutMs),

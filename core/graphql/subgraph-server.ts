@@ -7,6 +7,10 @@ import { createHandler as createSseHandler } from 'graphql-sse/lib/use/http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
+import { listen } from '../net/listen.js';
+import { withLogContext } from '../observability/log-context.js';
+import { graphqlMetrics, recordOperation } from '../observability/graphql-metrics.js';
+import { sendMetrics } from '../observability/prometheus.js';
 import { readBoundedBody } from './bounded-body.js';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from '../principal.js';
 import { refusal, refuseUpgrade, sendJson } from './http-refusal.js';
@@ -37,6 +41,28 @@ function isUnexpected(error: unknown): boolean {
 }
 
 const INTERNAL_ERROR = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+
+const requestIdOf = (request: IncomingMessage) => {
+  const id = request.headers['x-request-id'];
+  return typeof id === 'string' && /^[\w.:-]{1,128}$/.test(id) ? id : undefined;
+};
+
+/** Every operation on /metrics (name, type, latency, error codes) and in the log, with the request id. */
+function operationMetricsPlugin(server: string, log: Logger) {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, errors }: { operationName?: string | null; operation?: { operation: string }; errors?: readonly GraphQLError[] }) {
+          const seconds = (performance.now() - started) / 1000;
+          const errorCodes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          recordOperation({ server, operation: operationName, type: operation?.operation ?? 'unknown', seconds, errorCodes });
+          log.debug({ operationName: operationName ?? null, ms: Math.round(seconds * 1000), errors: errorCodes }, 'operation');
+        },
+      };
+    },
+  };
+}
 
 /** Closing twice (a test, then its cleanup) waits for the first close instead of failing. */
 const once = (close: () => Promise<void>) => {
@@ -80,7 +106,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     includeStacktraceInErrorResponses: false,
     logger: log,
     // Federation traces are for Apollo's usage reporting, which the Hive gateway does not ask for.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), operationMetricsPlugin(name, log)],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
       if (!isUnexpected(error)) return formatted;
       log.error({ err: error instanceof GraphQLError ? (error.originalError ?? error) : error, path: formatted.path }, 'unexpected error');
@@ -96,6 +122,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     schema,
     context: (req) => contextOf(req.raw),
     onNext: (_ctx, _req, result) => maskUnexpected(result as ExecutionResult),
+    onOperation: () => void graphqlMetrics.subscriptions.inc({ server: name }),
+    onComplete: () => void graphqlMetrics.subscriptions.dec({ server: name }),
   });
 
   async function answerWithApollo(request: IncomingMessage, response: ServerResponse, url: URL, principal: Principal | null) {
@@ -124,10 +152,13 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     response.end();
   }
 
-  const server = createServer(async (request, response) => {
+  // The gateway's request id rides along, so these log lines join the gateway's for one request.
+  const server = createServer((request, response) => withLogContext({ requestId: requestIdOf(request) }, () => handle(request, response)));
+  async function handle(request: IncomingMessage, response: ServerResponse) {
     try {
       const url = new URL(request.url ?? '/', 'http://subgraph');
       if (url.pathname === '/healthz') return sendJson(response, 200, JSON.stringify({ status: 'ok' }));
+      if (url.pathname === '/metrics') return await sendMetrics(response);
       if (url.pathname !== '/graphql') return sendJson(response, 404, refusal('NOT_FOUND', 'Not found: the API is at /graphql'));
       const verified = authenticate(request);
       if (!verified.valid) {
@@ -143,7 +174,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
       if (!response.headersSent) sendJson(response, 500, refusal('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else response.end();
     }
-  });
+  }
 
   // graphql-ws: the principal is checked on the upgrade request, before any WebSocket exists.
   const wss = new WebSocketServer({ noServer: true });
@@ -166,14 +197,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(server, options.port, options.host);
   // A wildcard address is where it listens, not where anyone can reach it: name loopback instead.
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '[::1]' : options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

@@ -12,6 +12,8 @@ export interface RoleOverrides {
   /** The driver of every `sim` hypervisor host, instead of one the worker builds. */
   driver?: HypervisorDriver;
   queueOptions?: QueueOptions;
+  /** The time site history is stamped with (tests write a month of history in seconds). */
+  clock?: () => Date;
 }
 
 /** What every role in one process shares: configuration, the queue and bus, and its shutdown list. */

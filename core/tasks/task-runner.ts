@@ -1,5 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../logger.js';
+import { withLogContext } from '../observability/log-context.js';
+import { recordTaskAttempt } from '../observability/task-metrics.js';
 import type { Job, JobQueue } from '../queue/queue.js';
 import { TaskEntity, type Task } from './task-entities.js';
 import type { TaskErrorRecord } from './task-state.js';
@@ -50,11 +52,17 @@ class LeaseLost extends Error {}
 export class TaskRunner {
   constructor(private readonly options: TaskRunnerOptions) {}
 
-  readonly handle = async (job: Job): Promise<void> => {
+  /** Every log line of the attempt carries the task's id (the log context), so it can be followed from its request. */
+  readonly handle = (job: Job): Promise<void> => withLogContext({ taskId: job.taskId }, () => this.attempt(job));
+
+  private async attempt(job: Job): Promise<void> {
     const { store, leaseMs, workerId, logger } = this.options;
     const task = await store.claim(job.taskId, workerId, leaseMs);
     if (!task) return;
-    const log = logger.child({ taskId: task.id, kind: task.kind, attempt: task.attempt });
+    const log = logger.child({ kind: task.kind, attempt: task.attempt });
+    const started = performance.now();
+    let outcome = 'RETRYING';
+    log.info({ subjectId: task.subjectId, workerId }, 'task attempt started');
     const lease = { lost: false };
     const heartbeat = setInterval(() => {
       store.renewLease(task.id, workerId, leaseMs).then(
@@ -66,21 +74,28 @@ export class TaskRunner {
       const workflow = this.options.workflows.get(task.kind);
       if (!workflow) {
         await this.settle(task, 'FAILED', { code: 'UNKNOWN_TASK_KIND', message: `No workflow runs ${task.kind} tasks`, step: null });
+        outcome = 'FAILED';
       } else {
-        await new TaskRun(this.options, task, workflow, job, lease, log).run();
+        const run = new TaskRun(this.options, task, workflow, job, lease, log);
+        await run.run();
+        outcome = run.outcome ?? 'FAILED';
       }
     } catch (error) {
       if (error instanceof LeaseLost) {
+        outcome = 'LEASE_LOST';
         log.warn('another worker took the task over');
         return;
       }
       throw error;
     } finally {
       clearInterval(heartbeat);
+      const seconds = (performance.now() - started) / 1000;
+      recordTaskAttempt(task.kind, outcome, seconds);
+      log.info({ outcome, ms: Math.round(seconds * 1000) }, 'task attempt ended');
     }
     const next = await store.nextInLine(task.subjectId);
     if (next) await this.options.queue.enqueue(next);
-  };
+  }
 
   private async settle(task: Task, outcome: TaskOutcome, error: TaskErrorRecord | null) {
     await this.options.store.transition(task.id, (current) => finish(current, outcome, error));
@@ -109,6 +124,8 @@ class TaskRun {
   private lastProgressEvent = 0;
   /** Progress reports from a driver's callback, kept in order and awaited before the step ends. */
   private pendingProgress: Promise<void> = Promise.resolve();
+  /** How the attempt ended, once it has settled the task. */
+  outcome: TaskOutcome | null = null;
 
   constructor(
     private readonly options: TaskRunnerOptions,
@@ -197,6 +214,7 @@ class TaskRun {
     }
     await this.workflow.settle?.(this.context, 'SUCCEEDED');
     await this.transition((task) => finish(task, 'SUCCEEDED', null));
+    this.outcome = 'SUCCEEDED';
   }
 
   private async stepFailed(index: number, step: Step<any, any>, error: unknown) {
@@ -258,6 +276,7 @@ class TaskRun {
       incomplete.length === 0 ? error : { ...error, message: `${error.message} (could not undo: ${incomplete.join(', ')})` };
     await this.workflow.settle?.(this.context, outcome);
     await this.transition((task) => finish(task, outcome, settled));
+    this.outcome = outcome;
   }
 
   private async undo(step: Step<any, any>): Promise<boolean> {

@@ -25,6 +25,9 @@ export class TaskService {
    */
   async dispatch(published: Published): Promise<TaskView> {
     await this.store.publish(published);
+    const { id, kind, subjectId } = published.task;
+    // In the request's log context: this line ties the request id to the task id the worker logs.
+    this.logger.info({ taskId: id, kind, subjectId }, 'task queued');
     try {
       await this.queue.enqueue(published.task.id);
     } catch (error) {

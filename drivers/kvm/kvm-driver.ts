@@ -3,6 +3,7 @@ import {
   Conflict,
   Fatal,
   NotFound,
+  Unsupported,
   type DriverCapabilities,
   type HypervisorDriver,
   type OperationOptions,
@@ -42,7 +43,7 @@ export type { KvmDriverOptions } from './kvm-driver-options.js';
  */
 export class KvmDriver implements HypervisorDriver {
   readonly name = 'kvm';
-  readonly capabilities: DriverCapabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true };
+  readonly capabilities: DriverCapabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true, resize: false };
 
   readonly #options: ResolvedKvmDriverOptions;
   readonly #ssh: SshConnection;
@@ -231,6 +232,11 @@ export class KvmDriver implements HypervisorDriver {
     const progress = begin(options);
     await this.#virsh.run('snapshot-delete', ['--domain', uuid, '--snapshotname', snapshotRef], this.#longCommand());
     progress(1);
+  }
+
+  /** Not implemented for kvm yet: declared in `capabilities.resize`. */
+  async resize(): Promise<Vm> {
+    throw new Unsupported('kvm: resizing a VM is not supported by this driver yet');
   }
 
   async clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {

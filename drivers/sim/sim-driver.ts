@@ -7,6 +7,7 @@ import {
   Transient,
   Unsupported,
   type DriverCapabilities,
+  type Hardware as VmHardware,
   type HypervisorDriver,
   type OperationOptions,
   type PowerState,
@@ -36,6 +37,7 @@ export const SIM_OPERATIONS = [
   'revertSnapshot',
   'deleteSnapshot',
   'clone',
+  'resize',
 ] as const;
 export type SimOperation = (typeof SIM_OPERATIONS)[number];
 
@@ -101,7 +103,7 @@ export class SimDriver implements HypervisorDriver {
     this.#faults = options.faults ?? {};
     this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
     this.#random = options.random ?? Math.random;
-    this.capabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true, ...options.capabilities };
+    this.capabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true, resize: true, ...options.capabilities };
   }
 
   // ── Test hooks ────────────────────────────────────────────────────────────────────────────────
@@ -341,6 +343,15 @@ export class SimDriver implements HypervisorDriver {
       }
       throw busy(ref);
     });
+  }
+
+  resize(ref: string, hardware: VmHardware, options?: OperationOptions): Promise<Vm> {
+    return this.#transition('resize', ref, options, (vm) => {
+      validateSpec({ name: vm.name, ...hardware });
+      if (hardware.diskGiB < vm.diskGiB) throw new Conflict(`sim: the disk of VM ${vm.name} cannot shrink from ${vm.diskGiB} GiB to ${hardware.diskGiB} GiB`);
+      const same = vm.vcpus === hardware.vcpus && vm.memoryMiB === hardware.memoryMiB && vm.diskGiB === hardware.diskGiB;
+      return { durationMs: same ? 0 : this.#latencyMs, result: { ...vm, ...hardware } };
+    }, 'resize');
   }
 
   async close(): Promise<void> {

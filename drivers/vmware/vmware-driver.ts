@@ -2,6 +2,7 @@ import {
   Conflict,
   Fatal,
   NotFound,
+  Unsupported,
   type DriverCapabilities,
   type HypervisorDriver,
   type OperationOptions,
@@ -56,7 +57,7 @@ export interface VmwareDriverOptions extends PlacementNames {
  */
 export class VmwareDriver implements HypervisorDriver {
   readonly name = 'vmware';
-  readonly capabilities: DriverCapabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true };
+  readonly capabilities: DriverCapabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true, resize: false };
 
   readonly #client: VimClient;
   readonly #options: VmwareDriverOptions;
@@ -221,6 +222,11 @@ export class VmwareDriver implements HypervisorDriver {
       }
       progress(1);
     });
+  }
+
+  /** Not implemented for vmware yet: declared in `capabilities.resize`. */
+  async resize(): Promise<Vm> {
+    throw new Unsupported('vmware: resizing a VM is not supported by this driver yet');
   }
 
   clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {

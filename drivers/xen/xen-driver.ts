@@ -2,6 +2,7 @@ import {
   Conflict,
   Fatal,
   NotFound,
+  Unsupported,
   type DriverCapabilities,
   type HypervisorDriver,
   type OperationOptions,
@@ -70,7 +71,7 @@ const GUEST_DID_NOT_COOPERATE = new Set([
  */
 export class XenDriver implements HypervisorDriver {
   readonly name = 'xen';
-  readonly capabilities: DriverCapabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true };
+  readonly capabilities: DriverCapabilities = { suspend: true, snapshots: true, clone: true, gracefulShutdown: true, resize: false };
 
   readonly #client: XapiClient;
   readonly #template: string;
@@ -255,6 +256,11 @@ export class XenDriver implements HypervisorDriver {
       await this.#destroyWithDisks(snapshotRef, progressSpan(progress, 0, 0.95));
       progress(1);
     });
+  }
+
+  /** Not implemented for xen yet: declared in `capabilities.resize`. */
+  async resize(): Promise<Vm> {
+    throw new Unsupported('xen: resizing a VM is not supported by this driver yet');
   }
 
   clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {

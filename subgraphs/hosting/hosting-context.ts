@@ -8,6 +8,8 @@ import type { SiteService } from './sites/site-service.js';
 import type { TaskQueries } from './tasks/task-queries.js';
 import type { Vm } from './vms/vm-entity.js';
 import type { VmPowerFollow } from './vms/vm-power-follow.js';
+import type { VmHosts } from './vms/vm-hosts.js';
+import type { SiteHistoryLog } from './history/site-history.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -19,6 +21,8 @@ export interface HostingServices {
   flavors: Config['flavors'];
   /** Reconciliation's questions about VMs, and site states following the hypervisors. */
   powerFollow: VmPowerFollow;
+  vmHosts: VmHosts;
+  history: SiteHistoryLog;
 }
 
 export interface HostingContext extends HostingServices {

@@ -4,6 +4,7 @@ import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
+import { instrumentDriver } from '../../drivers/instrumented-driver.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
 import { InventoryClient } from '../inventory/client/inventory-client.js';
 import { placedVmDrivers } from '../inventory/client/placed-vm-drivers.js';
@@ -20,9 +21,9 @@ export const hostingModule = defineSubgraph({
   // Every subscriber of a task's events gets its whole history; task updates are news.
   sharedSubscriptions: { taskEvents: 'replay', taskUpdated: 'live' },
 
-  async serve({ config, bus, queue, logger, clientOf, onClose }, orm) {
+  async serve({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
     const identity = new IdentityClient(clientOf('identity', 'hosting'));
-    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, logger });
+    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, logger, clock: overrides.clock });
     onClose(() => subgraph.close());
   },
 
@@ -37,7 +38,10 @@ export const hostingModule = defineSubgraph({
     onClose(() => hostDrivers.close());
     const identity = new IdentityClient(clientOf('identity', 'worker'));
     const inventory = new InventoryClient(clientOf('inventory', 'worker'));
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers: placedVmDrivers(inventory, hostDrivers), inventory, identity, logger });
+    const placed = placedVmDrivers(inventory, hostDrivers);
+    // Every driver call is counted and timed on /metrics, whichever driver it is.
+    const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {

@@ -6,6 +6,8 @@ import { TaskResolver } from './tasks/task-resolver.js';
 import { toTask } from './tasks/task-from-view.js';
 import { VmPowerFollowResolver } from './vms/vm-power-follow-resolver.js';
 import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
+import { VmHostResolver } from './vms/vm-host-resolver.js';
+import { SiteHistoryResolver } from './history/site-history-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
 const referenceResolvers = {
@@ -33,4 +35,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver], referenceResolvers });

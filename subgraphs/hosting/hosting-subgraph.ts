@@ -10,7 +10,9 @@ import type { IdentityClient } from '../identity/client/identity-client.js';
 import { SiteAccessProjection } from './access/site-access-projection.js';
 import type { HostingContext, HostingServices } from './hosting-context.js';
 import { vmsOfSiteLoader } from './vms/vms-of-site.js';
+import { VmHosts } from './vms/vm-hosts.js';
 import { buildHostingSchema } from './hosting-schema.js';
+import { SiteHistoryLog, systemClock, type Clock } from './history/site-history.js';
 import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
 import { TaskQueries } from './tasks/task-queries.js';
@@ -23,20 +25,25 @@ export interface HostingSubgraphOptions {
   queue: JobQueue;
   identity: IdentityClient;
   logger: Logger;
+  clock?: Clock;
 }
 
-export async function startHostingSubgraph({ config, orm, bus, queue, identity, logger }: HostingSubgraphOptions) {
+export async function startHostingSubgraph({ config, orm, bus, queue, identity, logger: processLogger, clock = systemClock }: HostingSubgraphOptions) {
+  // Its lines say which subgraph wrote them, as identity's do (the server adds that to its own).
+  const logger = processLogger.child({ subgraph: 'hosting' });
   const store = new TaskStore(orm, bus, logger);
   const tasks = new TaskService(store, queue, logger);
   const access = new SiteAccess(orm);
   const services: HostingServices = {
-    sites: new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger }),
+    sites: new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger, clock }),
     access,
     taskQueries: new TaskQueries(orm, store, access),
     tasks,
     bus,
     flavors: config.flavors,
     powerFollow: new VmPowerFollow(orm),
+    vmHosts: new VmHosts(orm),
+    history: new SiteHistoryLog(orm),
   };
   const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
   await projection.start();
@@ -48,7 +55,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     port,
     principalSecret: config.principalSecret,
     createContext: (principal): HostingContext => ({ ...services, principal, vmsOfSite: vmsOfSiteLoader(orm) }),
-    logger,
+    logger: processLogger,
   });
   return {
     ...server,

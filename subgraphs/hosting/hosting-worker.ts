@@ -8,6 +8,7 @@ import type { JobQueue, QueueOptions } from '../../core/queue/queue.js';
 import { TaskRunner } from '../../core/tasks/task-runner.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import type { IdentityClient } from '../identity/client/identity-client.js';
+import { systemClock, type Clock } from './history/site-history.js';
 import type { InventoryClient } from '../inventory/client/inventory-client.js';
 import type { VmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { classifySiteError } from './workflows/classify-error.js';
@@ -24,11 +25,12 @@ export interface HostingWorkerOptions {
   inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
   identity: Pick<IdentityClient, 'forgetSite'>;
   logger: Logger;
+  clock?: Clock;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock = systemClock }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

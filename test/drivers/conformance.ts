@@ -261,6 +261,20 @@ export function describeDriverConformance(name: string, setup: () => Promise<Con
       await expectState(vm.ref, 'running');
     });
 
+    it('resizes in any power state where it can (a disk only grows), and says Unsupported where it cannot', async () => {
+      const vm = await createVm('resize');
+      const larger = { vcpus: vm.vcpus + 1, memoryMiB: vm.memoryMiB * 2, diskGiB: vm.diskGiB + 1 };
+      if (!driver.capabilities.resize) {
+        await expect(driver.resize(vm.ref, larger)).rejects.toBeInstanceOf(Unsupported);
+        return;
+      }
+      expect(await tracked((options) => driver.resize(vm.ref, larger, options))).toMatchObject({ ...larger, powerState: 'stopped' });
+      await tracked((options) => driver.start(vm.ref, options));
+      expect(await driver.resize(vm.ref, larger)).toMatchObject({ ...larger, powerState: 'running' });
+      await expect(driver.resize(vm.ref, { ...larger, diskGiB: larger.diskGiB - 1 })).rejects.toBeInstanceOf(Conflict);
+      expect(await driver.get(vm.ref)).toMatchObject(larger);
+    });
+
     it('says NotFound for a VM that does not exist, except get (null) and destroy (success)', async () => {
       const vm = await createVm('gone');
       await driver.destroy(vm.ref);

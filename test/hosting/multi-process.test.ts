@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SUBGRAPH_NAMES } from '../../core/config.js';
 import { SqlSimVmStore } from '../../drivers/sim/sql-sim-vm-store.js';
 import { openPostgresExecutor } from '../drivers/sql-executors.js';
 import { obliterate } from '../support/bullmq.js';
@@ -57,7 +58,8 @@ describe('one process asks, another works, a third listens (PostgreSQL + Redis)'
     const prepared = await prepareInstance({ database: db.url, redisUrl: inject('redisUrl') });
     ({ env, dir } = prepared);
     url = `http://127.0.0.1:${prepared.config.gateway.port}/graphql`;
-    const api = startProcess(['gateway', 'hosting', 'identity', 'inventory', 'scheduler'], env);
+    // Every subgraph: the gateway is ready only when all of them answer.
+    const api = startProcess(['gateway', ...SUBGRAPH_NAMES, 'scheduler'], env);
     children.push(api);
     await waitUntilReady(url);
   });

@@ -60,6 +60,11 @@ export class SiteResolver {
     return toTask(await context.sites.request(signedIn(context.principal), id, 'rebootSite'));
   }
 
+  @Mutation(() => Task, { description: 'Gives the site another flavor (its disk may only grow); follow the returned task. Drivers that cannot resize fail it with UNSUPPORTED.' })
+  async resizeSite(@Arg('id', () => ID) id: string, @Arg('flavor', () => String) flavor: string, @Ctx() context: HostingContext): Promise<Task> {
+    return toTask(await context.sites.resize(signedIn(context.principal), id, flavor));
+  }
+
   @Mutation(() => Task, { description: 'Destroys the VM with its disks and snapshots, then the site.' })
   async deleteSite(@Arg('id', () => ID) id: string, @Ctx() context: HostingContext): Promise<Task> {
     return toTask(await context.sites.request(signedIn(context.principal), id, 'deleteSite'));

@@ -11,6 +11,7 @@ import type { TaskService } from '../../../core/tasks/task-service.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { applySiteAccessChanges } from '../access/site-access-projection.js';
+import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import { reserveSiteResources } from '../quota/site-usage.js';
 import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
 import type { SiteAccess, SiteAccessNeed } from './site-access.js';
@@ -32,8 +33,9 @@ export interface SiteServiceOptions {
   tasks: TaskService;
   flavors: Config['flavors'];
   access: SiteAccess;
-  identity: Pick<IdentityClient, 'recordSiteCreation' | 'forgetSite'>;
+  identity: Pick<IdentityClient, 'recordSiteCreation' | 'forgetSite' | 'effectiveQuota'>;
   logger: Logger;
+  clock: Clock;
 }
 
 /** Reads sites and turns requests to change them into tasks. Nothing here touches a hypervisor. */
@@ -119,6 +121,7 @@ export class SiteService {
           owner: principal.username,
         });
         em.create(VmEntity, { id: randomUUID(), siteId, role: 'PRODUCTION', name: vmNameOf(site, 'PRODUCTION'), ref: null });
+        recordSiteHistory(em, site, this.flavors, this.options.clock);
         return this.tasks.submit(em, { kind: 'createSite', subjectId: site.id, input: {}, principal, stepNames: stepNamesOf('createSite') });
       });
       return this.tasks.dispatch(published);
@@ -130,8 +133,30 @@ export class SiteService {
     }
   }
 
+  /**
+   * A new flavor for a running or stopped site. What it adds to the owner's usage is reserved now,
+   * against their quota, in the transaction that queues the task (QUOTA_EXCEEDED writes nothing);
+   * the task gives it back if the hypervisor cannot resize.
+   */
+  async resize(principal: Principal, id: string, flavorName: string): Promise<TaskView> {
+    const site = await this.get(principal, id, 'manage');
+    const flavor = this.flavors[flavorName];
+    if (!flavor) throw badInput(`Unknown flavor "${flavorName.slice(0, 80)}"; choose one of ${Object.keys(this.flavors).join(', ')}`, 'flavor');
+    if (site.state !== 'RUNNING' && site.state !== 'STOPPED') throw conflict(`Site ${site.name} is ${site.state}: only a running or stopped site can be resized`);
+    if (site.flavor === flavorName) throw conflict(`Site ${site.name} already has the flavor ${flavorName}`);
+    const current = this.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0, diskGiB: 0 };
+    if (flavor.diskGiB < current.diskGiB) throw conflict(`A disk cannot shrink: ${flavorName} has ${flavor.diskGiB} GiB, site ${site.name} has ${current.diskGiB} GiB`);
+    const reserved = { vcpus: Math.max(0, flavor.vcpus - current.vcpus), memoryMiB: Math.max(0, flavor.memoryMiB - current.memoryMiB) };
+    const quota = reserved.vcpus || reserved.memoryMiB ? await this.options.identity.effectiveQuota(site.owner) : null;
+    const published = await this.orm.em.fork().transactional(async (em) => {
+      if (quota) await reserveSiteResources(em, site.owner, { sites: 0, ...reserved }, quota);
+      return this.tasks.submit(em, { kind: 'resizeSite', subjectId: site.id, input: { flavor: flavorName, reserved }, principal, stepNames: stepNamesOf('resizeSite') });
+    });
+    return this.tasks.dispatch(published);
+  }
+
   /** Start, stop, reboot or delete: checked now, done by a worker in the site's turn. */
-  async request(principal: Principal, id: string, kind: Exclude<SiteTaskKind, 'createSite'>, input: Record<string, unknown> = {}) {
+  async request(principal: Principal, id: string, kind: Exclude<SiteTaskKind, 'createSite' | 'resizeSite'>, input: Record<string, unknown> = {}) {
     const site = await this.get(principal, id, 'manage');
     if (kind !== 'deleteSite' && (site.state === 'FAILED' || site.state === 'CANCELLED')) {
       throw conflict(`Site ${site.name} is ${site.state} and has no VM to ${kind.replace('Site', '')}; delete it or create it again`);

@@ -1,5 +1,6 @@
 import { HostgraphError } from '../../../core/errors.js';
 import { Transient } from '../../../drivers/driver.js';
+import { recordSiteHistory } from '../history/site-history.js';
 import { releaseSiteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { VmEntity } from '../vms/vm-entity.js';
@@ -50,6 +51,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
           await em.nativeDelete(VmEntity, { siteId: site.id });
           await em.nativeDelete(SiteEntity, { id: site.id });
           await releaseSiteResources(em, site.owner, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB });
+          recordSiteHistory(em, site, context.deps.flavors, context.deps.clock, 'DELETED');
         });
       },
     },

@@ -3,6 +3,7 @@ import type { HypervisorDriver, Vm } from '../../../drivers/driver.js';
 import { NotFound } from '../../../drivers/driver.js';
 import type { StepContext, Workflow } from '../../../core/tasks/workflow.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
+import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import type { InventoryClient } from '../../inventory/client/inventory-client.js';
 import type { VmDrivers } from '../../inventory/client/placed-vm-drivers.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
@@ -19,6 +20,8 @@ export interface SiteWorkflowDeps {
   shutdownTimeoutMs: number;
   /** Told when a site is gone, so its grants go too. */
   identity: Pick<IdentityClient, 'forgetSite'>;
+  /** Stamps the site's history. */
+  clock: Clock;
 }
 
 export type SiteStepContext<Input = Record<string, unknown>> = StepContext<Input, SiteWorkflowDeps>;
@@ -53,6 +56,7 @@ export const progressOf = (context: SiteStepContext<any>) => ({
 
 export async function setSiteState(context: SiteStepContext<any>, state: Site['state']) {
   const site = await loadSite(context);
+  if (site.state !== state) recordSiteHistory(context.em, { ...site, state }, context.deps.flavors, context.deps.clock);
   site.state = state;
   await context.em.flush();
 }

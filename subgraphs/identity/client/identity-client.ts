@@ -52,6 +52,15 @@ export class IdentityClient {
     return data.recordSiteCreation;
   }
 
+  /** The quota that applies to a person now (their directory groups counted). */
+  async effectiveQuota(username: string): Promise<EffectiveQuotaView> {
+    const data = await this.client.call<{ user: { quota: EffectiveQuotaView } }>(
+      `query ($username: String!) { user(username: $username) { quota { sites ${LIMIT} vcpus ${LIMIT} memoryMiB ${LIMIT} snapshots ${LIMIT} } } }`,
+      { username },
+    );
+    return data.user.quota;
+  }
+
   async forgetSite(siteId: string): Promise<SiteAccessChange[]> {
     const data = await this.client.call<{ forgetSite: SiteAccessChange[] }>(`mutation ($siteId: ID!) { forgetSite(siteId: $siteId) { ${CHANGE} } }`, { siteId });
     return data.forgetSite;
