@@ -21,6 +21,8 @@ import { ReconciliationRequests } from './reconciliation/reconciliation-requests
 export const inventoryModule = defineSubgraph({
   name: 'inventory',
   buildSchema: buildInventorySchema,
+  // Reconciliation reports are news, for whoever is listening.
+  sharedSubscriptions: { hostReconciled: 'live' },
   openDatabase: openInventoryDatabase,
 
   async prepare({ config, bus }, orm): Promise<InventoryServices> {

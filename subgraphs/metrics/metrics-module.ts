@@ -25,6 +25,8 @@ import { UsageService } from './usage/usage-service.js';
 export const metricsModule = defineSubgraph({
   name: 'metrics',
   buildSchema: buildMetricsSchema,
+  // Points are news: a late subscriber follows from the moment it joins.
+  sharedSubscriptions: { metricUpdates: 'live' },
   openDatabase: openMetricsDatabase,
 
   async serve({ config, bus, logger, clientOf, onClose }, orm) {
