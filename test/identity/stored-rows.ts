@@ -1,0 +1,15 @@
+import type { Instance } from '../support/hostgraph-instance.js';
+import { openIdentityDatabase } from '../../subgraphs/identity/identity-database.js';
+
+/**
+ * Rows as the instance's database holds them, read beside it with a connection of its own: what
+ * the API does not show (a secret's hash, a usage counter, every column of the audit log).
+ */
+export async function storedRows(instance: Instance, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const orm = await openIdentityDatabase(instance.config.databaseUrl);
+  try {
+    return await orm.em.getConnection().execute(sql, params);
+  } finally {
+    await orm.close();
+  }
+}
