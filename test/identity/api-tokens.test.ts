@@ -8,8 +8,7 @@ import { obliterate } from '../support/bullmq.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
 import { errorCodes, graphql, query } from '../support/graphql-client.js';
-import type { Instance } from '../support/hostgraph-instance.js';
-import { DATABASES, directoryYaml, PEOPLE, startIdentityInstance, syncDirectory, tokenOf, type Person } from './identity-fixture.js';
+import { DATABASES, directoryYaml, PEOPLE, syncDirectory, tokenOf, useIdentityInstance, type Person } from './identity-fixture.js';
 import { storedRows } from './stored-rows.js';
 
 const CREATE = `mutation ($name: String!, $scopes: [ApiTokenScope!]!, $expiresAt: DateTimeISO) {
@@ -22,33 +21,28 @@ const CREATE = `mutation ($name: String!, $scopes: [ApiTokenScope!]!, $expiresAt
  * second one forget a revoked token or a person who left.
  */
 describe.each(DATABASES)('API tokens through two gateways on $name', ({ database }) => {
-  let instance: Instance;
+  // Registered first, so it runs last: the queue goes once the instance has stopped using it.
+  afterAll(async () => {
+    if (running.instance) await obliterate(inject('redisUrl'), running.instance.env.HOSTGRAPH_QUEUE!);
+  });
+  const running = useIdentityInstance(database, () => ({
+    redisUrl: inject('redisUrl'),
+    settings: { identity: { apiTokenCacheSeconds: 3600, principalCacheSeconds: 3600 } },
+  }));
   let second: Running;
   let secondUrl: string;
-  let drop: () => Promise<void>;
 
   const createToken = async (person: Person | 'root', name: string, scopes: string[], expiresAt?: string) =>
-    (await query(instance.url, CREATE, { name, scopes, expiresAt }, tokenOf(person))).createApiToken;
-  const withSecret = (secret: string, text: string, variables: Record<string, unknown> = {}, url = instance.url) => graphql(url, text, variables, secret);
+    (await query(running.instance.url, CREATE, { name, scopes, expiresAt }, tokenOf(person))).createApiToken;
+  const withSecret = (secret: string, text: string, variables: Record<string, unknown> = {}, url = running.instance.url) => graphql(url, text, variables, secret);
 
   beforeAll(async () => {
-    const db = await database();
-    drop = db.drop;
-    instance = await startIdentityInstance(db.url, {
-      redisUrl: inject('redisUrl'),
-      settings: { identity: { apiTokenCacheSeconds: 3600, principalCacheSeconds: 3600 } },
-    });
-    const config = loadConfig({ ...instance.env, PORT: String(await freePort()) });
+    const config = loadConfig({ ...running.instance.env, PORT: String(await freePort()) });
     second = await startRoles(config, ['gateway'], createLogger('error'));
     secondUrl = second.gatewayUrl!;
-    await query(instance.url, 'mutation { createSite(input: { name: "alices-blog", flavor: "small" }) { id } }', {}, tokenOf('alice'));
+    await query(running.instance.url, 'mutation { createSite(input: { name: "alices-blog", flavor: "small" }) { id } }', {}, tokenOf('alice'));
   });
-  afterAll(async () => {
-    await second?.close();
-    await instance?.close();
-    await drop?.();
-    if (instance) await obliterate(inject('redisUrl'), instance.env.HOSTGRAPH_QUEUE!);
-  });
+  afterAll(() => second?.close());
 
   it('shows the secret once and keeps only its SHA-256', async () => {
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
@@ -56,26 +50,26 @@ describe.each(DATABASES)('API tokens through two gateways on $name', ({ database
     expect(secret).toMatch(/^hgt_[A-Za-z0-9_-]{43}$/);
     expect(token).toMatchObject({ name: 'deploy', scopes: ['SITES_READ', 'SITES_WRITE'], prefix: secret.slice(0, 12), expiresAt, lastUsedAt: null, revokedAt: null });
 
-    const rows = await storedRows(instance, 'select * from identity_api_tokens where id = ?', [token.id]);
+    const rows = await storedRows(running.instance, 'select * from identity_api_tokens where id = ?', [token.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.secret_hash).toBe(createHash('sha256').update(secret).digest('hex'));
     // Nothing else holds the secret or the part of it the prefix does not show.
     expect(JSON.stringify(rows)).not.toContain(secret.slice(12));
 
     // Listed without it; the API has no field that could show it again.
-    const { apiTokens } = await query(instance.url, '{ apiTokens { id name scopes createdAt expiresAt lastUsedAt } }', {}, tokenOf('alice'));
+    const { apiTokens } = await query(running.instance.url, '{ apiTokens { id name scopes createdAt expiresAt lastUsedAt } }', {}, tokenOf('alice'));
     expect(apiTokens).toEqual([{ id: token.id, name: 'deploy', scopes: ['SITES_READ', 'SITES_WRITE'], createdAt: token.createdAt, expiresAt, lastUsedAt: null }]);
-    const { body } = await graphql(instance.url, '{ apiTokens { secret } }', {}, tokenOf('alice'));
+    const { body } = await graphql(running.instance.url, '{ apiTokens { secret } }', {}, tokenOf('alice'));
     expect(errorCodes(body)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   it('acts as its owner through either gateway, and notes when it was last used', async () => {
     const { secret, token } = await createToken('alice', 'dashboard', ['SITES_READ', 'TASKS_READ']);
-    for (const url of [instance.url, secondUrl]) {
+    for (const url of [running.instance.url, secondUrl]) {
       const { body } = await withSecret(secret, '{ me { username } sites { edges { node { name owner } } } }', {}, url);
       expect(body.data).toEqual({ me: { username: 'alice' }, sites: { edges: [{ node: { name: 'alices-blog', owner: 'alice' } }] } });
     }
-    const { apiTokens } = await query(instance.url, '{ apiTokens { id createdAt lastUsedAt } }', {}, tokenOf('alice'));
+    const { apiTokens } = await query(running.instance.url, '{ apiTokens { id createdAt lastUsedAt } }', {}, tokenOf('alice'));
     const listed = apiTokens.find((candidate: { id: string }) => candidate.id === token.id);
     expect(Date.parse(listed.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(listed.createdAt));
   });
@@ -114,14 +108,14 @@ describe.each(DATABASES)('API tokens through two gateways on $name', ({ database
       const everything = await createToken('ivy', 'fleet report', ['ADMIN', 'SITES_READ']);
       const own = await createToken('ivy', 'own sites', ['SITES_READ']);
       const total = async (secret: string) => (await withSecret(secret, SITE)).body.data.sites.totalCount;
-      const all = (await query(instance.url, SITE, {}, tokenOf('root'))).sites.totalCount;
+      const all = (await query(running.instance.url, SITE, {}, tokenOf('root'))).sites.totalCount;
       expect(all).toBeGreaterThan(0);
       expect(await total(everything.secret)).toBe(all);
       expect(await total(own.secret)).toBe(0);
       // A dev token's platform admin may make admin tokens too.
       expect(await total((await createToken('root', 'root report', ['ADMIN', 'SITES_READ'])).secret)).toBe(all);
 
-      const { body } = await graphql(instance.url, CREATE, { name: 'grab', scopes: ['ADMIN'] }, tokenOf('alice'));
+      const { body } = await graphql(running.instance.url, CREATE, { name: 'grab', scopes: ['ADMIN'] }, tokenOf('alice'));
       expect(errorCodes(body)).toEqual(['FORBIDDEN']);
       expect(body.errors![0].message).toBe('Only platform admins may create tokens with the admin scope');
     });
@@ -149,13 +143,13 @@ describe.each(DATABASES)('API tokens through two gateways on $name', ({ database
   it('refuses a revoked token on the gateway that revoked it and, through the bus, on the other within seconds', async () => {
     const { secret, token } = await createToken('alice', 'ci', ['SITES_READ']);
     // Both gateways have checked it, and would trust their answer for an hour.
-    for (const url of [instance.url, secondUrl]) expect((await withSecret(secret, '{ me { username } }', {}, url)).status).toBe(200);
+    for (const url of [running.instance.url, secondUrl]) expect((await withSecret(secret, '{ me { username } }', {}, url)).status).toBe(200);
 
-    const { body: stranger } = await graphql(instance.url, 'mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: token.id }, tokenOf('bob'));
+    const { body: stranger } = await graphql(running.instance.url, 'mutation ($id: ID!) { revokeApiToken(id: $id) { id } }', { id: token.id }, tokenOf('bob'));
     expect(errorCodes(stranger)).toEqual(['NOT_FOUND']);
     expect((await withSecret(secret, '{ me { username } }', {}, secondUrl)).status).toBe(200);
 
-    const { revokeApiToken } = await query(instance.url, 'mutation ($id: ID!) { revokeApiToken(id: $id) { revokedAt revokedReason } }', { id: token.id }, tokenOf('alice'));
+    const { revokeApiToken } = await query(running.instance.url, 'mutation ($id: ID!) { revokeApiToken(id: $id) { revokedAt revokedReason } }', { id: token.id }, tokenOf('alice'));
     expect(revokeApiToken.revokedReason).toBe('revoked by its owner');
     const message = 'The API token "ci" was revoked (revoked by its owner); create a new one';
     const first = await withSecret(secret, '{ me { username } }');
@@ -179,12 +173,12 @@ describe.each(DATABASES)('API tokens through two gateways on $name', ({ database
 
   it('tells the other gateway through the bus that someone left, and their tokens go with them', async () => {
     const { secret } = await createToken('gina', 'gina script', ['SITES_READ']);
-    for (const url of [instance.url, secondUrl]) {
+    for (const url of [running.instance.url, secondUrl]) {
       expect((await graphql(url, '{ me { username } }', {}, tokenOf('gina'))).status).toBe(200);
       expect((await withSecret(secret, '{ me { username } }', {}, url)).status).toBe(200);
     }
-    writeFileSync(instance.directoryFile, directoryYaml(PEOPLE.filter((person) => person !== 'gina')));
-    await syncDirectory(instance);
+    writeFileSync(running.instance.directoryFile, directoryYaml(PEOPLE.filter((person) => person !== 'gina')));
+    await syncDirectory(running.instance);
     await eventually(
       async () => {
         const person = await graphql(secondUrl, '{ me { username } }', {}, tokenOf('gina'));
@@ -197,7 +191,7 @@ describe.each(DATABASES)('API tokens through two gateways on $name', ({ database
   });
 
   it('keeps the dev tokens of the embedded default working', async () => {
-    expect((await query(instance.url, '{ me { username } }', {}, tokenOf('alice'))).me.username).toBe('alice');
+    expect((await query(running.instance.url, '{ me { username } }', {}, tokenOf('alice'))).me.username).toBe('alice');
     expect((await query(secondUrl, '{ me { username platformAdmin } }', {}, tokenOf('root'))).me).toEqual({ username: 'root', platformAdmin: true });
   });
 });

@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { errorCodes, graphql, query, ws, type GraphQLResponse } from '../support/graphql-client.js';
-import type { Instance } from '../support/hostgraph-instance.js';
-import { DATABASES, directoryYaml, PEOPLE, startIdentityInstance, syncDirectory, tokenOf, type Person } from './identity-fixture.js';
+import { DATABASES, directoryYaml, PEOPLE, syncDirectory, tokenOf, useIdentityInstance, type Person } from './identity-fixture.js';
 import { createSiteAs, grant } from './site-grants.js';
 
 const LOST = 'subscription { siteAdminLost { name formerAdmins since site { id name } } }';
@@ -14,14 +13,13 @@ const LIST = '{ sitesWithoutAdmin { name formerAdmins since site { id } } }';
  * by the group ops (erin). Platform admins hear of it, live and in a list, once nobody active is left.
  */
 describe.each(DATABASES)('sites without an active admin on $name', ({ database }) => {
-  let instance: Instance;
-  let drop: () => Promise<void>;
+  const running = useIdentityInstance(database);
   let lost: AsyncGenerator<GraphQLResponse>;
   let hanksSite: string;
 
   const present = (...gone: Person[]) => directoryYaml(PEOPLE.filter((person) => !gone.includes(person)));
   const revoke = (by: Person | 'root', siteId: string, user: string) =>
-    query(instance.url, 'mutation ($id: ID!, $user: String) { revokeSiteAccess(siteId: $id, role: ADMIN, user: $user) { id } }', { id: siteId, user }, tokenOf(by));
+    query(running.instance.url, 'mutation ($id: ID!, $user: String) { revokeSiteAccess(siteId: $id, role: ADMIN, user: $user) { id } }', { id: siteId, user }, tokenOf(by));
 
   /** The next notice about the site `name`; notices about the probe site are skipped. */
   async function nextNoticeAbout(name: string) {
@@ -34,21 +32,18 @@ describe.each(DATABASES)('sites without an active admin on $name', ({ database }
   }
 
   beforeAll(async () => {
-    const db = await database();
-    drop = db.drop;
-    instance = await startIdentityInstance(db.url);
-    ({ siteId: hanksSite } = await createSiteAs(instance, 'hank', 'hanks-site'));
-    await grant(instance, 'hank', hanksSite, 'ADMIN', { group: 'ops' });
+    ({ siteId: hanksSite } = await createSiteAs(running.instance, 'hank', 'hanks-site'));
+    await grant(running.instance, 'hank', hanksSite, 'ADMIN', { group: 'ops' });
 
     // The subscription is live only and says nothing when it starts: remove and restore the only
     // admin of a probe site until a notice arrives.
-    lost = ws(instance.url, LOST, {}, tokenOf('root'));
-    const { siteId: probe } = await createSiteAs(instance, 'alice', 'probe');
+    lost = ws(running.instance.url, LOST, {}, tokenOf('root'));
+    const { siteId: probe } = await createSiteAs(running.instance, 'alice', 'probe');
     let heard = false;
     const first = lost.next().then((result) => ((heard = true), result));
     await eventually(async () => {
       await revoke('root', probe, 'alice');
-      await grant(instance, 'root', probe, 'ADMIN', { user: 'alice' });
+      await grant(running.instance, 'root', probe, 'ADMIN', { user: 'alice' });
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(heard).toBe(true);
     });
@@ -56,26 +51,24 @@ describe.each(DATABASES)('sites without an active admin on $name', ({ database }
   });
   afterAll(async () => {
     await lost?.return(undefined);
-    await instance?.close();
-    await drop?.();
   });
 
   it('reports nothing while an admin group still has an active member', async () => {
-    writeFileSync(instance.directoryFile, present('hank'));
-    await syncDirectory(instance);
-    expect((await query(instance.url, LIST, {}, tokenOf('root'))).sitesWithoutAdmin).toEqual([]);
+    writeFileSync(running.instance.directoryFile, present('hank'));
+    await syncDirectory(running.instance);
+    expect((await query(running.instance.url, LIST, {}, tokenOf('root'))).sitesWithoutAdmin).toEqual([]);
   });
 
   it('tells platform admins, live and in a list, once the last active admin has left', async () => {
-    writeFileSync(instance.directoryFile, present('hank', 'erin'));
-    await syncDirectory(instance);
+    writeFileSync(running.instance.directoryFile, present('hank', 'erin'));
+    await syncDirectory(running.instance);
     const notice = await nextNoticeAbout('hanks-site');
     expect(notice).toEqual({ name: 'hanks-site', formerAdmins: ['hank', 'group ops'], since: expect.any(String), site: { id: hanksSite, name: 'hanks-site' } });
 
-    const { sitesWithoutAdmin } = await query(instance.url, LIST, {}, tokenOf('ivy'));
+    const { sitesWithoutAdmin } = await query(running.instance.url, LIST, {}, tokenOf('ivy'));
     expect(sitesWithoutAdmin).toEqual([{ name: 'hanks-site', formerAdmins: ['hank', 'group ops'], since: notice.since, site: { id: hanksSite } }]);
 
-    const { auditLog } = await query(instance.url, '{ auditLog(filter: { operation: "siteWithoutAdmin" }) { edges { node { actor site { id } errorMessage } } } }', {}, tokenOf('root'));
+    const { auditLog } = await query(running.instance.url, '{ auditLog(filter: { operation: "siteWithoutAdmin" }) { edges { node { actor site { id } errorMessage } } } }', {}, tokenOf('root'));
     expect(auditLog.edges.map((edge: any) => edge.node)).toContainEqual({
       actor: 'service:identity',
       site: { id: hanksSite },
@@ -84,22 +77,22 @@ describe.each(DATABASES)('sites without an active admin on $name', ({ database }
   });
 
   it('reports a site once, however many syncs follow', async () => {
-    await syncDirectory(instance);
-    const { auditLog } = await query(instance.url, '{ auditLog(filter: { operation: "siteWithoutAdmin" }) { edges { node { site { id } } } } }', {}, tokenOf('root'));
+    await syncDirectory(running.instance);
+    const { auditLog } = await query(running.instance.url, '{ auditLog(filter: { operation: "siteWithoutAdmin" }) { edges { node { site { id } } } } }', {}, tokenOf('root'));
     expect(auditLog.edges.filter((edge: any) => edge.node.site?.id === hanksSite)).toHaveLength(1);
   });
 
   it('keeps the list and the notices to platform admins', async () => {
-    const { body } = await graphql(instance.url, LIST, {}, tokenOf('alice'));
+    const { body } = await graphql(running.instance.url, LIST, {}, tokenOf('alice'));
     expect(errorCodes(body)).toEqual(['FORBIDDEN']);
     expect(body.errors![0].message).toBe('Only platform admins may list sites without an admin');
-    const { value } = await ws(instance.url, LOST, {}, tokenOf('alice')).next();
+    const { value } = await ws(running.instance.url, LOST, {}, tokenOf('alice')).next();
     expect(errorCodes(value)).toEqual(['FORBIDDEN']);
   });
 
   it('takes the site off the list once someone active can manage it again', async () => {
-    writeFileSync(instance.directoryFile, present('hank'));
-    await syncDirectory(instance);
-    expect((await query(instance.url, LIST, {}, tokenOf('root'))).sitesWithoutAdmin).toEqual([]);
+    writeFileSync(running.instance.directoryFile, present('hank'));
+    await syncDirectory(running.instance);
+    expect((await query(running.instance.url, LIST, {}, tokenOf('root'))).sitesWithoutAdmin).toEqual([]);
   });
 });

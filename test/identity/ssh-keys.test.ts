@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql, query } from '../support/graphql-client.js';
-import type { Instance } from '../support/hostgraph-instance.js';
-import { DATABASES, startIdentityInstance, tokenOf, type Person } from './identity-fixture.js';
+import { DATABASES, tokenOf, useIdentityInstance, type Person } from './identity-fixture.js';
 import { storedRows } from './stored-rows.js';
 
 const ADD = 'mutation ($key: String!, $comment: String) { addSshKey(key: $key, comment: $comment) { id type bits fingerprint publicKey comment createdAt } }';
@@ -36,22 +35,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.each(DATABASES)('SSH keys through the gateway on $name', ({ database }) => {
-  let instance: Instance;
-  let drop: () => Promise<void>;
+  const running = useIdentityInstance(database);
 
-  beforeAll(async () => {
-    const db = await database();
-    drop = db.drop;
-    instance = await startIdentityInstance(db.url);
-  });
-  afterAll(async () => {
-    await instance?.close();
-    await drop?.();
-  });
 
-  const add = (person: Person, key: string, comment?: string) => graphql(instance.url, ADD, { key, comment }, tokenOf(person));
-  const keysOf = async (person: Person) => (await query(instance.url, `query ($u: String!) { user(username: $u) { sshKeys { ${KEY_FIELDS} } } }`, { u: person }, tokenOf('bob'))).user.sshKeys;
-  const storedKeysOf = async (person: Person) => (await storedRows(instance, 'select fingerprint from identity_ssh_keys where username = ?', [person])).length;
+  const add = (person: Person, key: string, comment?: string) => graphql(running.instance.url, ADD, { key, comment }, tokenOf(person));
+  const keysOf = async (person: Person) => (await query(running.instance.url, `query ($u: String!) { user(username: $u) { sshKeys { ${KEY_FIELDS} } } }`, { u: person }, tokenOf('bob'))).user.sshKeys;
+  const storedKeysOf = async (person: Person) => (await storedRows(running.instance, 'select fingerprint from identity_ssh_keys where username = ?', [person])).length;
 
   it.each([
     ['ed25519', ['-t', 'ed25519'], 'ssh-ed25519'],
@@ -72,7 +61,7 @@ describe.each(DATABASES)('SSH keys through the gateway on $name', ({ database })
 
   it('takes a comment of your own instead of the one on the line', async () => {
     const key = await keygen(['-t', 'ed25519'], 'laptop');
-    const { addSshKey } = await query(instance.url, ADD, { key: key.publicKey, comment: 'Alice, work laptop' }, tokenOf('alice'));
+    const { addSshKey } = await query(running.instance.url, ADD, { key: key.publicKey, comment: 'Alice, work laptop' }, tokenOf('alice'));
     expect(addSshKey.comment).toBe('Alice, work laptop');
     expect(addSshKey.publicKey).toBe(`${key.publicKey.split(' ').slice(0, 2).join(' ')} Alice, work laptop`);
   });
@@ -123,17 +112,17 @@ describe.each(DATABASES)('SSH keys through the gateway on $name', ({ database })
 
   it('removes your own key, and nobody else’s', async () => {
     const key = await keygen(['-t', 'ed25519'], 'carol@phone');
-    const { addSshKey } = await query(instance.url, ADD, { key: key.publicKey }, tokenOf('carol'));
+    const { addSshKey } = await query(running.instance.url, ADD, { key: key.publicKey }, tokenOf('carol'));
 
-    const theirs = await graphql(instance.url, REMOVE, { id: addSshKey.id }, tokenOf('dave'));
+    const theirs = await graphql(running.instance.url, REMOVE, { id: addSshKey.id }, tokenOf('dave'));
     expect(errorCodes(theirs.body)).toEqual(['NOT_FOUND']);
     expect(theirs.body.errors![0].message).toBe(`SSH key ${addSshKey.id} does not exist`);
     expect((await keysOf('carol')).map((k: { id: string }) => k.id)).toEqual([addSshKey.id]);
 
-    const { removeSshKey } = await query(instance.url, REMOVE, { id: addSshKey.id }, tokenOf('carol'));
+    const { removeSshKey } = await query(running.instance.url, REMOVE, { id: addSshKey.id }, tokenOf('carol'));
     expect(removeSshKey).toEqual({ id: addSshKey.id, fingerprint: key.fingerprint });
     expect(await keysOf('carol')).toEqual([]);
-    expect(errorCodes((await graphql(instance.url, REMOVE, { id: addSshKey.id }, tokenOf('carol'))).body)).toEqual(['NOT_FOUND']);
-    expect(errorCodes((await graphql(instance.url, REMOVE, { id: 'not-an-id' }, tokenOf('carol'))).body)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes((await graphql(running.instance.url, REMOVE, { id: addSshKey.id }, tokenOf('carol'))).body)).toEqual(['NOT_FOUND']);
+    expect(errorCodes((await graphql(running.instance.url, REMOVE, { id: 'not-an-id' }, tokenOf('carol'))).body)).toEqual(['BAD_USER_INPUT']);
   });
 });
