@@ -10,7 +10,7 @@ import type { TaskService } from '../../../core/tasks/task-service.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { applySiteAccessChanges } from '../access/site-access-projection.js';
-import { reserveSiteResources } from '../quota/site-usage.js';
+import { reserveUsage, siteResources } from '../quota/site-usage.js';
 import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
 import type { SiteAccess, SiteAccessNeed } from './site-access.js';
 import { SiteEntity, type Site } from './site-entity.js';
@@ -97,7 +97,7 @@ export class SiteService {
     try {
       const published = await this.orm.em.fork().transactional(async (em) => {
         if (await em.count(SiteEntity, { name })) throw nameTaken();
-        await reserveSiteResources(em, principal.username, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB }, record.quota);
+        await reserveUsage(em, principal.username, siteResources(flavor), record.quota);
         await applySiteAccessChanges(em, record.changes);
         const site = em.create(SiteEntity, {
           id: siteId,

@@ -1,6 +1,6 @@
 import { HostgraphError } from '../../../core/errors.js';
 import { Transient } from '../../../drivers/driver.js';
-import { releaseSiteResources } from '../quota/site-usage.js';
+import { releaseUsage, siteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { loadSite, progressOf, vmNameOf, type SiteWorkflow } from './site-vm.js';
 
@@ -42,7 +42,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
         const flavor = context.deps.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0 };
         await context.em.transactional(async (em) => {
           await em.nativeDelete(SiteEntity, { id: site.id });
-          await releaseSiteResources(em, site.owner, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB });
+          await releaseUsage(em, site.owner, siteResources(flavor));
         });
       },
     },
