@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { authorization } from './authorization/authorization.bench.js';
 import { meetsTarget, type Benchmark } from './benchmark.js';
 import { gatewayOverhead } from './gateway-overhead/gateway-overhead.bench.js';
 import { residentMemory } from './memory/resident-memory.bench.js';
@@ -13,7 +14,7 @@ import { sseFanout } from './sse-fanout/sse-fanout.bench.js';
  * table and writes bench/results/<name>.json. Exits non-zero only when a benchmark crashed: a
  * missed target is a finding, printed as MISSED, not a failure of the run.
  */
-const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory];
+const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const machine = () => ({

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../core/config.js';
-import { prepareInstance } from '../../test/support/hostgraph-instance.js';
+import { prepareInstance, type InstanceOptions } from '../../test/support/hostgraph-instance.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -24,8 +24,8 @@ export interface ChildInstance {
  * Node loads tsx itself instead of going through the tsx launcher, which would put a second
  * process between us and the server.
  */
-export async function startChildInstance(): Promise<ChildInstance> {
-  const { dir, env, config } = await prepareInstance();
+export async function startChildInstance(options: InstanceOptions = {}): Promise<ChildInstance> {
+  const { dir, env, config } = await prepareInstance(options);
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/hostgraph.ts', 'start'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
