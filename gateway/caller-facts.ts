@@ -27,21 +27,32 @@ const STALE_LIMIT_MS = 15 * 60_000;
  * Completes a caller's principal with what identity knows: every group (nested ones followed) and
  * whether they are still active; platform admin follows from the groups. Answers are cached for a
  * few seconds per person, and dropped at once when identity announces a change on the bus, so a
- * group change or a departure reaches every gateway replica within moments.
+ * group change or a departure reaches every gateway replica within moments. An answer that was on
+ * its way when a change was announced serves the request that asked, and is not kept.
  */
 export async function createCallerFacts(options: CallerFactsOptions): Promise<{ enrich: EnrichPrincipal; close: () => Promise<void> }> {
   const { identity, adminGroups, cacheSeconds, logger } = options;
   const cache = new Map<string, Cached>();
   const pending = new Map<string, Promise<PrincipalFactsView>>();
+  /** How many changes were announced per person: an answer fetched before the latest is not kept. */
+  const changes = new Map<string, number>();
   const unsubscribe: Unsubscribe = await options.bus.subscribe(PRINCIPALS_CHANGED_CHANNEL, (message) => {
-    for (const username of (message as PrincipalsChanged).usernames ?? []) cache.delete(username);
+    for (const username of (message as PrincipalsChanged).usernames ?? []) {
+      cache.delete(username);
+      // A request on its way may have read the old facts: later callers ask again.
+      pending.delete(username);
+      changes.set(username, (changes.get(username) ?? 0) + 1);
+    }
   });
 
   const fetchFacts = (username: string) => {
     let request = pending.get(username);
     if (!request) {
       // One request per person at a time, however many of their requests arrive together.
-      request = identity.principalFacts(username).finally(() => pending.delete(username));
+      const started = identity.principalFacts(username).finally(() => {
+        if (pending.get(username) === started) pending.delete(username);
+      });
+      request = started;
       pending.set(username, request);
     }
     return request;
@@ -51,9 +62,10 @@ export async function createCallerFacts(options: CallerFactsOptions): Promise<{ 
     const cached = cache.get(username);
     const now = Date.now();
     if (cached && now - cached.fetchedAt < cacheSeconds * 1000) return cached.facts;
+    const changesBefore = changes.get(username) ?? 0;
     try {
       const facts = await fetchFacts(username);
-      cache.set(username, { facts, fetchedAt: now });
+      if ((changes.get(username) ?? 0) === changesBefore) cache.set(username, { facts, fetchedAt: now });
       return facts;
     } catch (error) {
       if (cached && now - cached.fetchedAt < STALE_LIMIT_MS) return cached.facts;

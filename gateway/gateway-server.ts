@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { readBoundedBody } from '../core/graphql/bounded-body.js';
@@ -95,6 +95,27 @@ const parseFailedPlugin = {
   },
 };
 
+/**
+ * Variables that do not fit their types are refused before anything runs, by graphql-js, without
+ * a code: they get BAD_USER_INPUT, as Apollo Server gives them, so every refusal has one.
+ */
+const badVariablesPlugin = {
+  onExecute() {
+    return {
+      onExecuteDone({ result, setResult }: { result: ExecutionResult | AsyncIterable<ExecutionResult>; setResult(result: ExecutionResult): void }) {
+        if (Symbol.asyncIterator in result || result.data !== undefined || !result.errors?.length) return;
+        if (result.errors.every((error) => error.path || error.extensions?.code)) return;
+        const errors = result.errors.map((error) =>
+          error.path || error.extensions?.code
+            ? error
+            : new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } }),
+        );
+        setResult({ ...result, errors });
+      },
+    };
+  },
+};
+
 /** Closing twice (a test, then its cleanup) waits for the first close instead of failing. */
 const once = (close: () => Promise<void>) => {
   let closing: Promise<void> | undefined;
@@ -134,6 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
       sharedSubscriptionsPlugin(sharedSubscriptions, (context) => (context as CallerContext).principal ?? null),
       parseFailedPlugin,
       operationMetricsPlugin(),
+      badVariablesPlugin,
       {
         onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {
           addValidationRule(depthLimit(maxDepth));

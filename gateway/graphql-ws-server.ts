@@ -96,8 +96,9 @@ export function attachGraphQLWS({ server, gateway, authenticate, maxPayload, req
       socket: ctx.extra.socket,
       principal: connectionPrincipals.get(ctx.extra.request) ?? null,
       requestId,
-      // The runtime forwards headers to subgraphs only for operations that have a request.
-      request: new Request('http://gateway/graphql', { headers: { 'x-request-id': requestId } }),
+      // The runtime forwards headers to subgraphs only for operations that have a request. POST:
+      // on a GET request the runtime refuses mutations ("only from a POST request"), as over HTTP.
+      request: new Request('http://gateway/graphql', { method: 'POST', headers: { 'x-request-id': requestId } }),
     } satisfies CallerContext & Record<string, unknown>;
   });
 

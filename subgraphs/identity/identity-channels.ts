@@ -14,3 +14,14 @@ export const API_TOKENS_REVOKED_CHANNEL = 'identity:api-tokens-revoked';
 export interface ApiTokensRevoked {
   tokenIds: string[];
 }
+
+/** A site lost its last active admin: platform admins following `siteAdminLost` hear of it. */
+export const SITE_ADMIN_LOST_CHANNEL = 'identity:site-admin-lost';
+export interface SiteAdminLost {
+  siteId: string;
+  name: string;
+  /** ISO time since when nobody active can manage it. */
+  since: string;
+  /** The admin grants that no longer reach anyone active: `alice`, `group webteam`. */
+  formerAdmins: string[];
+}

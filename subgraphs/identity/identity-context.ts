@@ -1,3 +1,4 @@
+import type { Bus } from '../../core/bus/bus.js';
 import type { Principal } from '../../core/principal.js';
 import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import type { AuditLog } from './audit/audit-log.js';
@@ -16,6 +17,8 @@ export interface IdentityServices {
   apiTokens: ApiTokenService;
   quotas: QuotaService;
   audit: AuditLog;
+  /** For subscriptions that follow what identity announces. */
+  bus: Bus;
 }
 
 export interface IdentityContext extends IdentityServices {

@@ -35,7 +35,7 @@ export const identityModule = defineSubgraph({
 
   async schedule({ config, logger, onClose }, _orm, services) {
     const sync = scheduleDirectorySync(services.directorySync, config.identity.syncSchedule, logger);
-    onClose(async () => sync.stop());
+    onClose(() => sync.stop());
     // People exist from the first request on, not from the first tick.
     await services.directorySync.run();
   },

@@ -25,7 +25,7 @@ export interface IdentityServicesOptions {
 export function createIdentityServices({ config, orm, bus, directory, logger }: IdentityServicesOptions): IdentityServices {
   const log = logger.child({ subgraph: 'identity' });
   const audit = new AuditLog(orm);
-  const siteAccess = new SiteAccessService(orm, new AccessChangeLog(bus, log), audit, log);
+  const siteAccess = new SiteAccessService(orm, new AccessChangeLog(bus, log), audit, bus, log);
   const apiTokens = new ApiTokenService(orm, bus, log);
   return {
     people: new PeopleService(orm, config.adminGroups),
@@ -35,5 +35,6 @@ export function createIdentityServices({ config, orm, bus, directory, logger }: 
     apiTokens,
     quotas: new QuotaService(orm, config.defaultQuota),
     audit,
+    bus,
   };
 }

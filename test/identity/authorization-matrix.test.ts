@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { collect, errorCodes, graphql, query, ws, type GraphQLResponse } from '../support/graphql-client.js';
-import type { Instance } from '../support/hostgraph-instance.js';
-import { DATABASES, directoryYaml, PEOPLE, startIdentityInstance, syncDirectory, tokenOf, type Person } from './identity-fixture.js';
+import { DATABASES, directoryYaml, PEOPLE, syncDirectory, tokenOf, useIdentityInstance, type Person } from './identity-fixture.js';
 import { createSiteAs, grant, untilVisible } from './site-grants.js';
 
 /**
@@ -32,38 +31,30 @@ const expected = (actor: Actor, allowed: Actor[]): Outcome => (actor === 'hank' 
 const outcomeOf = (body: GraphQLResponse): Outcome | string => (body.errors?.length ? String(errorCodes(body)[0]) : 'OK');
 
 describe.each(DATABASES)('authorization of every hosting operation on $name', ({ database }) => {
-  let instance: Instance;
-  let drop: () => Promise<void>;
+  const running = useIdentityInstance(database);
   let siteId: string;
   let taskId: string;
   const deletable: Partial<Record<Actor, string>> = {};
 
-  const as = (actor: Actor, text: string, variables: Record<string, unknown> = {}) => graphql(instance.url, text, variables, tokenOf(actor));
+  const as = (actor: Actor, text: string, variables: Record<string, unknown> = {}) => graphql(running.instance.url, text, variables, tokenOf(actor));
 
   beforeAll(async () => {
-    const db = await database();
-    drop = db.drop;
-    instance = await startIdentityInstance(db.url);
-    ({ siteId, taskId } = await createSiteAs(instance, 'alice', 'matrix'));
-    await grant(instance, 'alice', siteId, 'ADMIN', { group: 'webteam' });
-    await grant(instance, 'alice', siteId, 'ADMIN', { user: 'hank' });
-    await grant(instance, 'carol', siteId, 'SSH', { user: 'erin' });
-    await grant(instance, 'dave', siteId, 'SUPPORTER', { user: 'frank' });
-    for (const person of ['carol', 'dave', 'erin', 'frank', 'hank'] as const) await untilVisible(instance, person, siteId);
+    ({ siteId, taskId } = await createSiteAs(running.instance, 'alice', 'matrix'));
+    await grant(running.instance, 'alice', siteId, 'ADMIN', { group: 'webteam' });
+    await grant(running.instance, 'alice', siteId, 'ADMIN', { user: 'hank' });
+    await grant(running.instance, 'carol', siteId, 'SSH', { user: 'erin' });
+    await grant(running.instance, 'dave', siteId, 'SUPPORTER', { user: 'frank' });
+    for (const person of ['carol', 'dave', 'erin', 'frank', 'hank'] as const) await untilVisible(running.instance, person, siteId);
     // A site per manager to delete, with the same grants where the grant is what makes them a manager.
     for (const actor of MANAGERS) {
-      const site = await createSiteAs(instance, 'alice', `doomed-${actor}`);
-      await grant(instance, 'alice', site.siteId, 'ADMIN', { group: 'webteam' });
+      const site = await createSiteAs(running.instance, 'alice', `doomed-${actor}`);
+      await grant(running.instance, 'alice', site.siteId, 'ADMIN', { group: 'webteam' });
       deletable[actor] = site.siteId;
     }
-    await untilVisible(instance, 'dave', deletable.dave!);
+    await untilVisible(running.instance, 'dave', deletable.dave!);
     // hank leaves the directory.
-    writeFileSync(instance.directoryFile, directoryYaml(PEOPLE.filter((p) => p !== 'hank')));
-    await syncDirectory(instance);
-  });
-  afterAll(async () => {
-    await instance?.close();
-    await drop?.();
+    writeFileSync(running.instance.directoryFile, directoryYaml(PEOPLE.filter((p) => p !== 'hank')));
+    await syncDirectory(running.instance);
   });
 
   const cases = Object.entries(ACTORS);
@@ -107,7 +98,7 @@ describe.each(DATABASES)('authorization of every hosting operation on $name', ({
   });
 
   it.each(cases)('the taskEvents subscription for the %s', async (_, actor) => {
-    const messages = await collect(ws(instance.url, 'subscription ($id: ID!) { taskEvents(taskId: $id) { seq } }', { id: taskId }, tokenOf(actor)), 1).catch((error: Error) => [
+    const messages = await collect(ws(running.instance.url, 'subscription ($id: ID!) { taskEvents(taskId: $id) { seq } }', { id: taskId }, tokenOf(actor)), 1).catch((error: Error) => [
       { errors: [{ message: error.message, extensions: { code: /4401|401|no longer/.test(error.message) ? 'UNAUTHENTICATED' : 'ERROR' } }] },
     ]);
     expect(outcomeOf(messages[0]!)).toBe(expected(actor, VIEWERS));
@@ -115,14 +106,14 @@ describe.each(DATABASES)('authorization of every hosting operation on $name', ({
 
   it.each(cases)('the taskUpdated subscription for the %s', async (_, actor) => {
     const outcome = expected(actor, VIEWERS);
-    const updates = ws(instance.url, 'subscription ($siteId: ID) { taskUpdated(siteId: $siteId) { kind } }', { siteId }, tokenOf(actor));
+    const updates = ws(running.instance.url, 'subscription ($siteId: ID) { taskUpdated(siteId: $siteId) { kind } }', { siteId }, tokenOf(actor));
     const first = updates.next().catch((error: Error) => ({ value: { errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] } }));
     if (outcome === 'OK') {
       // Live only: cause changes until one arrives.
       let arrived = false;
       void first.then(() => (arrived = true));
       await eventually(async () => {
-        await query(instance.url, 'mutation ($id: ID!) { rebootSite(id: $id) { id } }', { id: siteId }, tokenOf('alice'));
+        await query(running.instance.url, 'mutation ($id: ID!) { rebootSite(id: $id) { id } }', { id: siteId }, tokenOf('alice'));
         await new Promise((resolve) => setTimeout(resolve, 100));
         expect(arrived).toBe(true);
       });

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { stringify } from 'yaml';
 import { query } from '../support/graphql-client.js';
 import { startInstance, type Instance, type InstanceOptions } from '../support/hostgraph-instance.js';
@@ -64,6 +64,26 @@ export async function startIdentityInstance(database: string, options: InstanceO
     ...options,
     settings: { devTokens, ...options.settings },
   });
+}
+
+/**
+ * For a describe block: a fresh database and a whole instance on it before its tests, both gone
+ * after them. `options` may be a function, for settings known only once other servers are up.
+ */
+export function useIdentityInstance(database: () => Promise<{ url: string; drop(): Promise<void> }>, options: InstanceOptions | (() => InstanceOptions) = {}) {
+  const running = {} as { instance: Instance; databaseUrl: string };
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const db = await database();
+    drop = db.drop;
+    running.databaseUrl = db.url;
+    running.instance = await startIdentityInstance(db.url, typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    await running.instance?.close();
+    await drop?.();
+  });
+  return running;
 }
 
 /** Re-reads the directory now (as the scheduler would at its next tick). */

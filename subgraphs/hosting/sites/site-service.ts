@@ -12,7 +12,7 @@ import type { TaskView } from '../../../core/tasks/task-view.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { applySiteAccessChanges } from '../access/site-access-projection.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
-import { reserveSiteResources } from '../quota/site-usage.js';
+import { reserveUsage, siteResources } from '../quota/site-usage.js';
 import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
 import type { SiteAccess, SiteAccessNeed } from './site-access.js';
 import { SiteEntity, type Site } from './site-entity.js';
@@ -110,7 +110,7 @@ export class SiteService {
     try {
       const published = await this.orm.em.fork().transactional(async (em) => {
         if (await em.count(SiteEntity, { name })) throw nameTaken();
-        await reserveSiteResources(em, principal.username, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB }, record.quota);
+        await reserveUsage(em, principal.username, siteResources(flavor), record.quota);
         await applySiteAccessChanges(em, record.changes);
         const site = em.create(SiteEntity, {
           id: siteId,
@@ -149,7 +149,7 @@ export class SiteService {
     const reserved = { vcpus: Math.max(0, flavor.vcpus - current.vcpus), memoryMiB: Math.max(0, flavor.memoryMiB - current.memoryMiB) };
     const quota = reserved.vcpus || reserved.memoryMiB ? await this.options.identity.effectiveQuota(site.owner) : null;
     const published = await this.orm.em.fork().transactional(async (em) => {
-      if (quota) await reserveSiteResources(em, site.owner, { sites: 0, ...reserved }, quota);
+      if (quota) await reserveUsage(em, site.owner, reserved, quota);
       return this.tasks.submit(em, { kind: 'resizeSite', subjectId: site.id, input: { flavor: flavorName, reserved }, principal, stepNames: stepNamesOf('resizeSite') });
     });
     return this.tasks.dispatch(published);

@@ -1,7 +1,7 @@
 import { HostgraphError } from '../../../core/errors.js';
 import { Transient } from '../../../drivers/driver.js';
 import { recordSiteHistory } from '../history/site-history.js';
-import { releaseSiteResources } from '../quota/site-usage.js';
+import { releaseUsage, siteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { VmEntity } from '../vms/vm-entity.js';
 import { releasePlacementsStep } from './place-vm.js';
@@ -50,7 +50,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
         await context.em.transactional(async (em) => {
           await em.nativeDelete(VmEntity, { siteId: site.id });
           await em.nativeDelete(SiteEntity, { id: site.id });
-          await releaseSiteResources(em, site.owner, { sites: 1, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB });
+          await releaseUsage(em, site.owner, siteResources(flavor));
           recordSiteHistory(em, site, context.deps.flavors, context.deps.clock, 'DELETED');
         });
       },

@@ -1,6 +1,6 @@
 import { Conflict } from '../../../drivers/driver.js';
 import { recordSiteHistory } from '../history/site-history.js';
-import { releaseSiteResources } from '../quota/site-usage.js';
+import { releaseUsage } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { progressOf, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
@@ -36,11 +36,11 @@ export const resizeSiteWorkflow: SiteWorkflow<ResizeInput> = {
         const after = context.deps.flavors[context.input.flavor]!;
         // The increases were reserved when the resize was asked for; the decreases are free now.
         const freed = { sites: 0, vcpus: Math.max(0, before.vcpus - after.vcpus), memoryMiB: Math.max(0, before.memoryMiB - after.memoryMiB) };
-        if (freed.vcpus || freed.memoryMiB) await releaseSiteResources(em, site.owner, freed);
+        if (freed.vcpus || freed.memoryMiB) await releaseUsage(em, site.owner, freed);
         site.flavor = context.input.flavor;
         recordSiteHistory(em, site, context.deps.flavors, context.deps.clock);
       } else if (reserved.vcpus || reserved.memoryMiB) {
-        await releaseSiteResources(em, site.owner, { sites: 0, ...reserved });
+        await releaseUsage(em, site.owner, reserved);
       }
     });
   },

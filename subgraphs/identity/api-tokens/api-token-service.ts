@@ -63,6 +63,13 @@ export class ApiTokenService {
     return this.orm.em.fork().find(ApiTokenEntity, { username }, { orderBy: { createdAt: 'desc', id: 'asc' } });
   }
 
+  /** Token names by id, for readers of the audit log: which script acted. */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const tokens = await this.orm.em.fork().find(ApiTokenEntity, { id: { $in: [...new Set(ids)] } }, { fields: ['id', 'name'] });
+    return new Map(tokens.map((token) => [token.id, token.name]));
+  }
+
   /** Your own tokens; platform admins may revoke anyone's. Revoking twice is a no-op. */
   async revoke(principal: Principal, id: string): Promise<ApiToken> {
     const em = this.orm.em.fork();

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../core/graphql/connection.js';
 import { validateId } from '../../../core/graphql/validate-id.js';
-import type { Principal } from '../../../core/principal.js';
+import { forbidden } from '../../../core/errors.js';
+import { requireScope, type Principal } from '../../../core/principal.js';
 import { KnownSiteEntity, SiteGrantEntity } from '../site-access/site-access-entities.js';
 import { AuditEntryEntity, type AuditEntry, type AuditOutcome } from './audit-entry-entity.js';
-import { redactArguments } from './redact-arguments.js';
+import { redactArguments, redactText } from './redact-arguments.js';
 
 export interface NewAuditEntry {
   actor: string;
@@ -34,7 +35,8 @@ export interface AuditFilter {
   until?: Date | null;
 }
 
-const clip = (text: string | null | undefined, length: number) => (text ? text.slice(0, length) : null);
+/** Free text as stored: secrets pasted into it replaced, then shortened. */
+const clip = (text: string | null | undefined, length: number) => (text ? redactText(text).slice(0, length) : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Who changed what, on what, when, and how it went: every mutation, through any subgraph. */
@@ -78,7 +80,9 @@ export class AuditLog {
     const limit = pageSize(first);
     const em = this.orm.em.fork();
     const conditions: object[] = [];
+    const siteId = filter.siteId ? validateId(filter.siteId, 'siteId') : null;
     if (!principal.admin) {
+      requireScope(principal, 'sites:read');
       const grants = await em.find(
         SiteGrantEntity,
         {
@@ -87,11 +91,15 @@ export class AuditLog {
         },
         { fields: ['siteId'] },
       );
-      conditions.push({ siteId: { $in: [...new Set(grants.map((grant) => grant.siteId))] } });
+      const administered = [...new Set(grants.map((grant) => grant.siteId))];
+      if (siteId && !administered.includes(siteId)) {
+        throw forbidden(`You are not an admin of site ${siteId}: only its admins and platform admins may read its audit log`);
+      }
+      conditions.push({ siteId: { $in: administered } });
     }
     if (filter.actor) conditions.push({ actor: filter.actor });
     if (filter.operation) conditions.push({ operation: filter.operation });
-    if (filter.siteId) conditions.push({ siteId: validateId(filter.siteId, 'siteId') });
+    if (siteId) conditions.push({ siteId });
     if (filter.outcome) conditions.push({ outcome: filter.outcome });
     if (filter.since) conditions.push({ at: { $gte: filter.since } });
     if (filter.until) conditions.push({ at: { $lt: filter.until } });

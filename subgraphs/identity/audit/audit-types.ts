@@ -24,6 +24,9 @@ export class AuditEntry {
   @Field(() => ID, { nullable: true, description: 'The API token that acted, if one did.' })
   tokenId!: string | null;
 
+  @Field(() => String, { nullable: true, description: 'That token’s name, as its owner called it.' })
+  tokenName!: string | null;
+
   @Field(() => String, { description: 'The mutation, e.g. createSite.' })
   operation!: string;
 

@@ -12,10 +12,10 @@ export class DirectoryStatusResolver {
     return { ...status, lastError: principal.admin ? status.lastError : null };
   }
 
-  @Mutation(() => DirectoryStatus, { description: 'Copies the directory now instead of at the next scheduled sync (platform admins).' })
+  @Mutation(() => DirectoryStatus, { description: 'Copies the directory now instead of at the next scheduled sync, after any sync already running (platform admins).' })
   async syncDirectory(@Ctx() context: IdentityContext): Promise<DirectoryStatus> {
     requirePlatformAdmin(context.principal, 'sync the directory');
-    await context.directorySync.run();
+    await context.directorySync.run({ wait: true });
     return context.directorySync.status();
   }
 }

@@ -52,9 +52,19 @@ export class DirectorySync {
     this.log = options.logger.child({ component: 'directory-sync' });
   }
 
-  async run(): Promise<SyncOutcome> {
+  /**
+   * One sync, unless another replica is syncing: then nothing (the scheduler's tick), or, with
+   * `wait`, a sync of its own once the other is done, so "sync now" always reads the directory
+   * after it was asked to (what an admin expects who just removed someone).
+   */
+  async run({ wait = false } = {}): Promise<SyncOutcome> {
     const owner = randomUUID();
-    if (!(await this.takeLease(owner))) return { ok: true, skipped: true, users: 0, groups: 0, left: [] };
+    const leaseMs = this.options.leaseMs ?? 5 * 60_000;
+    const deadline = Date.now() + leaseMs;
+    while (!(await this.takeLease(owner))) {
+      if (!wait || Date.now() > deadline) return { ok: true, skipped: true, users: 0, groups: 0, left: [] };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     try {
       return await this.syncOnce();
     } finally {

@@ -8,9 +8,23 @@ import type { DirectorySync } from './directory-sync.js';
  */
 export function scheduleDirectorySync(sync: DirectorySync, expression: string, logger: Logger) {
   if (!cron.validate(expression)) throw new Error(`identity.syncSchedule "${expression}" is not a cron expression (seconds minutes hours days months weekdays)`);
-  const job = cron.schedule(expression, () => sync.run().catch((error) => logger.error({ err: error }, 'directory sync failed')), {
-    noOverlap: true,
-    name: 'directory-sync',
-  });
-  return { stop: () => job.destroy() };
+  let running: Promise<unknown> | null = null;
+  const job = cron.schedule(
+    expression,
+    () => {
+      running = sync
+        .run()
+        .catch((error) => logger.error({ err: error }, 'directory sync failed'))
+        .finally(() => (running = null));
+      return running;
+    },
+    { noOverlap: true, name: 'directory-sync' },
+  );
+  // A sync under way finishes before its database is closed.
+  return {
+    stop: async () => {
+      job.destroy();
+      await running;
+    },
+  };
 }

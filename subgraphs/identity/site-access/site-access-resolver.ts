@@ -1,5 +1,7 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { channelIterator } from '../../../core/bus/channel-iterator.js';
 import { requirePlatformAdmin, requireScope, requireService, signedIn, type Principal } from '../../../core/principal.js';
+import { SITE_ADMIN_LOST_CHANNEL, type SiteAdminLost } from '../identity-channels.js';
 import type { IdentityContext } from '../identity-context.js';
 import { Group, User } from '../people/people-types.js';
 import type { Person } from '../people/people-service.js';
@@ -103,7 +105,19 @@ export class SiteAccessResolver {
   async sitesWithoutAdmin(@Ctx() context: IdentityContext): Promise<SiteWithoutAdmin[]> {
     requirePlatformAdmin(context.principal, 'list sites without an admin');
     const sites = await context.siteAccess.sitesWithoutAdmin();
-    return sites.map((site) => ({ site: { id: site.siteId }, name: site.name, since: site.withoutAdminSince! }));
+    return sites.map(({ site, formerAdmins }) => ({ site: { id: site.siteId }, name: site.name, since: site.withoutAdminSince!, formerAdmins }));
+  }
+
+  @Subscription(() => SiteWithoutAdmin, {
+    description: 'Each site as it loses its last active admin, live (platform admins); `sitesWithoutAdmin` lists those still without one.',
+    subscribe: async ({ context }) => {
+      const ctx = context as IdentityContext;
+      requirePlatformAdmin(ctx.principal, 'follow sites that lose their last admin');
+      return channelIterator<SiteAdminLost>(ctx.bus, SITE_ADMIN_LOST_CHANNEL);
+    },
+  })
+  siteAdminLost(@Root() notice: SiteAdminLost): SiteWithoutAdmin {
+    return { site: { id: notice.siteId }, name: notice.name, since: new Date(notice.since), formerAdmins: notice.formerAdmins };
   }
 
   @Query(() => [SiteAccessChange], { description: 'Internal: grant changes after `after`, in order, for hosting’s projection (Hostgraph and platform admins).' })

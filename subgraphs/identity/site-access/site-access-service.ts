@@ -1,9 +1,11 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { badInput, conflict, forbidden, notFound } from '../../../core/errors.js';
+import type { Bus } from '../../../core/bus/bus.js';
+import { badInput, conflict, forbidden, HostgraphError, notFound } from '../../../core/errors.js';
 import { validateId } from '../../../core/graphql/validate-id.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Principal } from '../../../core/principal.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { SITE_ADMIN_LOST_CHANNEL, type SiteAdminLost } from '../identity-channels.js';
 import { GroupEntity, MembershipEntity, UserEntity } from '../people/people-entities.js';
 import type { AccessChangeLog } from './access-change-log.js';
 import { KnownSiteEntity, SiteGrantEntity, type KnownSite, type SiteGrant } from './site-access-entities.js';
@@ -12,6 +14,12 @@ import { SITE_ROLES, type GranteeKind, type SiteAccessChange, type SiteRole } fr
 export interface Grantee {
   kind: GranteeKind;
   name: string;
+}
+
+/** A site nobody active can manage any more, and the admin grants that no longer reach anyone. */
+export interface SiteWithoutAdminView {
+  site: KnownSite;
+  formerAdmins: string[];
 }
 
 const ROLE_WORDS: Record<SiteRole, string> = { ADMIN: 'an admin', SSH: 'an SSH user', SUPPORTER: 'a supporter' };
@@ -31,6 +39,7 @@ export class SiteAccessService {
     private readonly orm: MikroORM,
     private readonly changes: AccessChangeLog,
     private readonly audit: AuditLog,
+    private readonly bus: Bus,
     private readonly logger: Logger,
   ) {}
 
@@ -81,7 +90,7 @@ export class SiteAccessService {
     const changes = await this.orm.em.fork().transactional(async (em) => {
       const key = { siteId: site.siteId, role, granteeKind: grantee.kind, grantee: grantee.name };
       if (!(await em.count(SiteGrantEntity, key))) {
-        throw notFound(`${describe(grantee)} is not ${ROLE_WORDS[role]} of site`, site.name);
+        throw new HostgraphError('NOT_FOUND', `${describe(grantee)} is not ${ROLE_WORDS[role]} of site ${site.name}`);
       }
       if (role === 'ADMIN' && !principal.admin && (await em.count(SiteGrantEntity, { siteId: site.siteId, role: 'ADMIN' })) === 1) {
         throw conflict(`${describe(grantee)} is the last admin of site ${site.name}; grant another admin first`);
@@ -129,46 +138,61 @@ export class SiteAccessService {
     return this.changes.after(this.orm.em.fork(), after, first);
   }
 
-  async sitesWithoutAdmin(): Promise<KnownSite[]> {
-    return this.orm.em.fork().find(KnownSiteEntity, { withoutAdminSince: { $ne: null } }, { orderBy: { name: 'asc' } });
+  async sitesWithoutAdmin(): Promise<SiteWithoutAdminView[]> {
+    const em = this.orm.em.fork();
+    const sites = await em.find(KnownSiteEntity, { withoutAdminSince: { $ne: null } }, { orderBy: { name: 'asc' } });
+    if (sites.length === 0) return [];
+    const grants = await em.find(SiteGrantEntity, { role: 'ADMIN', siteId: { $in: sites.map((site) => site.siteId) } }, { orderBy: { granteeKind: 'desc', grantee: 'asc' } });
+    return sites.map((site) => ({ site, formerAdmins: describeAll(grants.filter((grant) => grant.siteId === site.siteId)) }));
   }
 
   /**
    * Finds sites left with no active admin (every admin, and every member of every admin group, has
-   * left the directory) and reports each once: a warning, an audit entry, and `sitesWithoutAdmin`.
-   * People the directory never knew (dev tokens) count as active: nothing can deactivate them.
+   * left the directory) and reports each once: a warning in the log, an audit entry, a message on
+   * the bus for platform admins following `siteAdminLost`, and a row in `sitesWithoutAdmin` until
+   * someone active is an admin again. People the directory never knew (dev tokens) count as
+   * active: nothing can deactivate them.
    */
-  async reportSitesWithoutAdmin(siteIds?: string[]): Promise<KnownSite[]> {
+  async reportSitesWithoutAdmin(siteIds?: string[]): Promise<SiteWithoutAdminView[]> {
     const em = this.orm.em.fork();
     const sites = await em.find(KnownSiteEntity, siteIds ? { siteId: { $in: siteIds } } : {});
     if (sites.length === 0) return [];
-    const adminGrants = await em.find(SiteGrantEntity, { role: 'ADMIN', siteId: { $in: sites.map((site) => site.siteId) } });
+    const adminGrants = await em.find(SiteGrantEntity, { role: 'ADMIN', siteId: { $in: sites.map((site) => site.siteId) } }, { orderBy: { granteeKind: 'desc', grantee: 'asc' } });
     const hasActiveAdmin = await this.activeGranteeCheck(em, adminGrants);
     const now = new Date();
-    const orphaned: KnownSite[] = [];
+    const orphaned: SiteWithoutAdminView[] = [];
     for (const site of sites) {
       const grants = adminGrants.filter((grant) => grant.siteId === site.siteId);
       const covered = grants.some(hasActiveAdmin);
       if (covered && site.withoutAdminSince) {
         await em.nativeUpdate(KnownSiteEntity, { siteId: site.siteId }, { withoutAdminSince: null });
+        this.logger.info({ siteId: site.siteId, site: site.name }, 'site has an active admin again');
       } else if (!covered && !site.withoutAdminSince) {
-        await em.nativeUpdate(KnownSiteEntity, { siteId: site.siteId }, { withoutAdminSince: now });
-        orphaned.push(site);
-        const formerAdmins = grants.map((grant) => describe({ kind: grant.granteeKind, name: grant.grantee }));
-        this.logger.warn({ siteId: site.siteId, site: site.name, formerAdmins }, 'site has no active admin left');
-        await this.audit.record({
-          actor: 'service:identity',
-          actorKind: 'service',
-          operation: 'siteWithoutAdmin',
-          arguments: { formerAdmins },
-          siteId: site.siteId,
-          target: `site ${site.name}`,
-          outcome: 'SUCCEEDED',
-          errorMessage: `Site ${site.name} has no active admin left: ${formerAdmins.join(', ') || 'nobody'} left or lost access`,
-        });
+        // Only the replica whose update flips the column reports, so a site is reported once.
+        const flipped = await em.nativeUpdate(KnownSiteEntity, { siteId: site.siteId, withoutAdminSince: null }, { withoutAdminSince: now });
+        if (flipped === 0) continue;
+        const formerAdmins = describeAll(grants);
+        orphaned.push({ site: { ...site, withoutAdminSince: now }, formerAdmins });
+        await this.announceSiteWithoutAdmin(site, now, formerAdmins);
       }
     }
     return orphaned;
+  }
+
+  private async announceSiteWithoutAdmin(site: KnownSite, since: Date, formerAdmins: string[]) {
+    this.logger.warn({ siteId: site.siteId, site: site.name, formerAdmins }, 'site has no active admin left');
+    await this.audit.record({
+      actor: 'service:identity',
+      actorKind: 'service',
+      operation: 'siteWithoutAdmin',
+      arguments: { formerAdmins },
+      siteId: site.siteId,
+      target: `site ${site.name}`,
+      outcome: 'SUCCEEDED',
+      errorMessage: `Site ${site.name} has no active admin left: ${formerAdmins.join(', ') || 'nobody'} left or lost access`,
+    });
+    const notice: SiteAdminLost = { siteId: site.siteId, name: site.name, since: since.toISOString(), formerAdmins };
+    await this.bus.publish(SITE_ADMIN_LOST_CHANNEL, notice).catch((error) => this.logger.warn({ err: error, siteId: site.siteId }, 'site without admin not announced; sitesWithoutAdmin still lists it'));
   }
 
   /** Whether a grant still reaches someone active: an active (or unknown) person, or a group with an active member. */
@@ -196,3 +220,5 @@ export class SiteAccessService {
     }
   }
 }
+
+const describeAll = (grants: SiteGrant[]) => grants.map((grant) => describe({ kind: grant.granteeKind, name: grant.grantee }));

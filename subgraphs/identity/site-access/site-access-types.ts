@@ -80,6 +80,9 @@ export class SiteWithoutAdmin {
   @Field(() => String)
   name!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'Since when nobody active may manage it.' })
   since!: Date;
+
+  @Field(() => [String], { description: 'Its admin grants, none of which reaches anyone active: `alice`, `group webteam`.' })
+  formerAdmins!: string[];
 }

@@ -7,7 +7,7 @@ import { DirectoryUnavailable, type DirectorySnapshot } from '../../../plugins/d
 import { resolveGroupMemberships } from '../../../plugins/directory/group-memberships.js';
 import type { LdapSnapshot } from '../../../plugins/directory/ldap/ldap-directory.js';
 import { startSlapd, type SlapdServer } from '../../support/slapd-server.js';
-import { ALUMNI, GROUPS, PEOPLE, personDn, SERVICE_DN, SERVICE_PASSWORD, SUFFIX, universityLdif } from './university-directory.js';
+import { ALUMNI, GROUPS, PEOPLE, personDn, SERVICE_DN, SERVICE_PASSWORD, SUFFIX, universityDirectoryConfig, universityLdif } from './university-directory.js';
 
 const SIZE_LIMIT = 5;
 const STAFF = 12;
@@ -21,12 +21,7 @@ afterAll(async () => {
 });
 
 const ldapConfig = (overrides: Partial<Extract<DirectoryConfig, { kind: 'ldap' }>> = {}): DirectoryConfig => ({
-  kind: 'ldap',
-  url: slapd.url,
-  bindDn: SERVICE_DN,
-  bindPassword: SERVICE_PASSWORD,
-  users: { baseDn: PEOPLE, filter: '(objectClass=posixAccount)' },
-  groups: { groupOfNames: { baseDns: [GROUPS] }, posixGroup: { baseDns: [GROUPS] } },
+  ...universityDirectoryConfig(slapd.url),
   ...overrides,
 });
 

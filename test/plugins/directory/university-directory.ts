@@ -29,6 +29,16 @@ export const namedPeople: Person[] = [
   { uid: 'erin', cn: 'Erin Walsh', mail: 'erin@example.org', uidNumber: 20005, gidNumber: 5001 },
 ];
 
+/** How Hostgraph reads this directory: people as posixAccounts, both kinds of group. */
+export const universityDirectoryConfig = (url: string) => ({
+  kind: 'ldap' as const,
+  url,
+  bindDn: SERVICE_DN,
+  bindPassword: SERVICE_PASSWORD,
+  users: { baseDn: PEOPLE, filter: '(objectClass=posixAccount)' },
+  groups: { groupOfNames: { baseDns: [GROUPS] }, posixGroup: { baseDns: [GROUPS] } },
+});
+
 export const personDn = (uid: string) => `uid=${uid},${PEOPLE}`;
 export const groupDn = (cn: string) => `cn=${cn},${GROUPS}`;
 
