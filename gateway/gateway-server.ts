@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHttpServer } from '../core/net/http-server.js';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Config } from '../core/config.js';
@@ -208,7 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     await gateway(request, response, callerContext);
   }
 
-  const server = createServer((request, response) => {
+  const server = createHttpServer((request, response) => {
     const requestId = requestIdOf(request);
     // The runtime reads the id from the request too, and logs with it; so do the subgraphs.
     request.headers[REQUEST_ID_HEADER] = requestId;

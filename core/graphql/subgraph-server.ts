@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHttpServer } from '../net/http-server.js';
 import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -153,7 +154,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   }
 
   // The gateway's request id rides along, so these log lines join the gateway's for one request.
-  const server = createServer((request, response) => withLogContext({ requestId: requestIdOf(request) }, () => handle(request, response)));
+  const server = createHttpServer((request, response) => withLogContext({ requestId: requestIdOf(request) }, () => handle(request, response)));
   async function handle(request: IncomingMessage, response: ServerResponse) {
     try {
       const url = new URL(request.url ?? '/', 'http://subgraph');

@@ -1,11 +1,11 @@
-import { createServer } from 'node:http';
+import { createHttpServer } from '../net/http-server.js';
 import type { Logger } from '../logger.js';
 import { listen } from '../net/listen.js';
 import { sendMetrics } from './prometheus.js';
 
 /** /metrics (and /healthz) for a process whose roles have no HTTP server of their own: workers, schedulers. */
 export async function startMetricsListener(host: string, port: number, logger: Logger): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer((request, response) => {
+  const server = createHttpServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/metrics') return void sendMetrics(response).catch(() => response.end());
     if (path === '/healthz') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
