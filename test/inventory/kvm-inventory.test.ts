@@ -30,6 +30,10 @@ describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
   let rogue: KvmDriver;
   let hostId: string;
   const sites: Record<string, { siteId: string; ref: string; name: string }> = {};
+  // libvirtd is shared with the driver's conformance suite running beside this file, whose domains
+  // are rightly unknown to this instance: only discrepancies about this file's domains are judged.
+  const oursOnly = (discrepancies: { kind: string; vmName: string }[]) =>
+    discrepancies.filter((d) => d.vmName === 'kvm-rogue' || Object.values(sites).some((site) => site.name === d.vmName));
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -90,11 +94,12 @@ describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
 
     const { reconcile } = await query(instance.url, RECONCILE, { hostId }, TOKENS.admin);
     expect(reconcile).toMatchObject({ completed: true, error: null, hosts: [{ hostName: 'kvm-test', reachable: true }] });
-    const found = Object.fromEntries(reconcile.hosts[0].discrepancies.map((d: { kind: string }) => [d.kind, d]));
+    const ours = oursOnly(reconcile.hosts[0].discrepancies);
+    const found = Object.fromEntries(ours.map((d) => [d.kind, d]));
     expect(found.UNKNOWN_VM).toMatchObject({ vmName: 'kvm-rogue', vmRef: made.ref, observed: 'stopped' });
     expect(found.MISSING_VM).toMatchObject({ vmName: sites['kvm-gone']!.name, vmRef: sites['kvm-gone']!.ref });
     expect(found.POWER_STATE_DRIFT).toMatchObject({ vmName: sites['kvm-blog']!.name, expected: 'running', observed: 'stopped', corrected: true });
-    expect(reconcile.hosts[0].discrepancies).toHaveLength(3);
+    expect(ours).toHaveLength(3);
 
     expect((await query(instance.url, SITE, { id: sites['kvm-blog']!.siteId }, TOKENS.alice)).site).toMatchObject({ state: 'STOPPED', vm: { placement: { powerState: 'stopped' } } });
     // Reported, not acted on: the stray domain is still there.
@@ -106,7 +111,7 @@ describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
     try {
       const { reconcile } = await query(instance.url, RECONCILE, { hostId }, TOKENS.admin);
       expect(reconcile.hosts[0]).toMatchObject({ hostName: 'kvm-test', reachable: false, error: expect.stringMatching(/ssh|connect|ECONNREFUSED/i) });
-      expect(reconcile.hosts[0].discrepancies.map((d: { kind: string }) => d.kind).sort()).toEqual(['MISSING_VM', 'POWER_STATE_DRIFT', 'UNKNOWN_VM']);
+      expect(oursOnly(reconcile.hosts[0].discrepancies).map((d) => d.kind).sort()).toEqual(['MISSING_VM', 'POWER_STATE_DRIFT', 'UNKNOWN_VM']);
     } finally {
       await sshd.resume();
     }
