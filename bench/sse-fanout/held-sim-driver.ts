@@ -17,7 +17,9 @@ export interface HeldOperation {
  */
 export class HeldSimDriver extends SimDriver {
   readonly #held: HeldOperation[] = [];
+  readonly #unreleased = new Set<() => void>();
   #wake: (() => void) | null = null;
+  #letGo = false;
 
   constructor() {
     super({ store: new MemorySimVmStore() });
@@ -39,9 +41,21 @@ export class HeldSimDriver extends SimDriver {
     return this.#held.shift()!;
   }
 
+  /** Lets every held operation finish, and later ones pass: a benchmark that failed can still shut down. */
+  releaseAll(): void {
+    this.#letGo = true;
+    for (const release of this.#unreleased) release();
+  }
+
   #hold(operation: string, options: OperationOptions | undefined): Promise<void> {
-    return new Promise((release) => {
-      this.#held.push({ operation, report: monotonicProgress(options?.onProgress), release: () => release() });
+    if (this.#letGo) return Promise.resolve();
+    return new Promise((resolve) => {
+      const release = () => {
+        this.#unreleased.delete(release);
+        resolve();
+      };
+      this.#unreleased.add(release);
+      this.#held.push({ operation, report: monotonicProgress(options?.onProgress), release });
       this.#wake?.();
       this.#wake = null;
     });

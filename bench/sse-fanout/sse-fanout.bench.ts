@@ -9,15 +9,18 @@ import { requireOpenFiles } from './open-file-limit.js';
 import { SubscriberPool, type Delivery } from './subscriber-pool.js';
 
 const SUBSCRIBERS = 1000;
-/** Progress reports per held operation. A site task has two steps, and the runner records an event per 1% of the whole: 1/40 of a step is 1.25%. */
-const REPORTS_PER_OPERATION = 39;
+/**
+ * Progress reports per held operation, as many as still make an event each: the runner records one
+ * per 1% of the whole task, so a task of n steps allows just under 100/n reports per step.
+ */
+const reportsPerOperation = (steps: number) => Math.floor(100 / steps) - 2;
 /** Quiet time between events, as a hypervisor's progress would leave. */
 const PAUSE_MS = 25;
 const CONNECT_SECONDS = 180;
 const DELIVERY_SECONDS = 60;
 const MAX_P99_MS = 100;
 
-const CREATE_SITE = `mutation { createSite(input: { name: "fanout", flavor: "small" }) { id } }`;
+const CREATE_SITE = `mutation { createSite(input: { name: "fanout", flavor: "small" }) { id steps { name } } }`;
 const LAST_SEQ = `query ($id: ID!) { task(id: $id) { lastSeq } }`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,7 +41,8 @@ export const sseFanout: Benchmark = {
     try {
       const lastSeq = async (taskId: string) =>
         (await query<{ task: { lastSeq: number } }>(instance.url, LAST_SEQ, { id: taskId }, TOKENS.admin)).task.lastSeq;
-      const { createSite } = await query<{ createSite: { id: string } }>(instance.url, CREATE_SITE, {}, TOKENS.admin);
+      const { createSite } = await query<{ createSite: { id: string; steps: unknown[] } }>(instance.url, CREATE_SITE, {}, TOKENS.admin);
+      const reports = reportsPerOperation(createSite.steps.length);
       const create = await withDeadline(driver.nextHeld(), DELIVERY_SECONDS, 'the worker starting create');
       const after = await lastSeq(createSite.id);
 
@@ -46,7 +50,7 @@ export const sseFanout: Benchmark = {
       pool = new SubscriberPool({ url: instance.url, token: TOKENS.admin, taskId: createSite.id, after, subscribers: SUBSCRIBERS });
       const subscribers = pool;
       // The first event doubles as a probe: a subscriber that has it follows the task live from here on.
-      create.report(1 / (REPORTS_PER_OPERATION + 1));
+      create.report(1 / (reports + 1));
       await withDeadline(subscribers.delivered(after + 1), CONNECT_SECONDS, `${SUBSCRIBERS} subscribers connecting`);
       const connectSeconds = (performance.now() - connecting) / 1000;
       const serverBusy = performance.eventLoopUtilization();
@@ -56,8 +60,8 @@ export const sseFanout: Benchmark = {
       const paced = async (operation: HeldOperation, firstReport: number) => {
         let seq = await lastSeq(createSite.id);
         await withDeadline(subscribers.delivered(seq), DELIVERY_SECONDS, `delivery of event ${seq}`);
-        for (let report = firstReport; report <= REPORTS_PER_OPERATION; report++) {
-          operation.report(report / (REPORTS_PER_OPERATION + 1));
+        for (let report = firstReport; report <= reports; report++) {
+          operation.report(report / (reports + 1));
           seq++;
           await withDeadline(subscribers.delivered(seq), DELIVERY_SECONDS, `delivery of event ${seq}`);
           await sleep(PAUSE_MS);
@@ -94,6 +98,7 @@ export const sseFanout: Benchmark = {
       };
     } finally {
       await pool?.close();
+      driver.releaseAll();
       await instance.close();
     }
   },
