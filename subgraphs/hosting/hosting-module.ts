@@ -12,6 +12,7 @@ import { openHostingDatabase } from './hosting-database.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
 import { startHostingWorker } from './hosting-worker.js';
+import { workerProvisioning } from './provisioning/worker-provisioning.js';
 
 /** Sites and the tasks that change them: served here, run by the worker, swept by the scheduler. */
 export const hostingModule = defineSubgraph({
@@ -41,7 +42,9 @@ export const hostingModule = defineSubgraph({
     const placed = placedVmDrivers(inventory, hostDrivers);
     // Every driver call is counted and timed on /metrics, whichever driver it is.
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
+    const provisioning = workerProvisioning({ config, identity, provisioner: overrides.provisioner, endpoints: overrides.vmEndpoints });
+    onClose(() => provisioning.close());
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {
