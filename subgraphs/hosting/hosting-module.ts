@@ -2,6 +2,9 @@ import { dialectOf } from '../../core/database/open-database.js';
 import { defineSubgraph } from '../../core/roles/subgraph-module.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
+import { TaskService } from '../../core/tasks/task-service.js';
+import { SiteAccountsFollower } from './configuration/site-accounts-follower.js';
+import { CertificateRenewal } from './vhosts/certificate-renewal.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
@@ -47,9 +50,18 @@ export const hostingModule = defineSubgraph({
     await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock });
   },
 
-  async schedule({ bus, queue, logger, onClose }, orm) {
-    const sweeper = scheduleTaskSweep(new TaskStore(orm, bus, logger), queue, logger);
+  async schedule({ config, bus, queue, logger, clientOf, onClose }, orm) {
+    const store = new TaskStore(orm, bus, logger);
+    const sweeper = scheduleTaskSweep(store, queue, logger);
     onClose(async () => sweeper.stop());
+    // VMs' accounts follow identity; certificates are renewed before they expire.
+    const tasks = new TaskService(store, queue, logger);
+    const follower = new SiteAccountsFollower(orm, new IdentityClient(clientOf('identity', 'scheduler')), tasks, bus, logger.child({ component: 'site-accounts' }));
+    await follower.start(config.provisioning.accountsRefreshSchedule);
+    onClose(() => follower.stop());
+    const renewal = new CertificateRenewal(orm, tasks, logger.child({ component: 'certificate-renewal' }));
+    renewal.start(config.provisioning.certificateRenewalSchedule);
+    onClose(async () => renewal.stop());
     // Whatever a crash left behind is picked up at once, not at the first tick.
     await sweeper.sweep();
   },
