@@ -14,7 +14,7 @@ export interface RoleOverrides {
   /** The driver of every `sim` hypervisor host, instead of one the worker builds. */
   driver?: HypervisorDriver;
   queueOptions?: QueueOptions;
-  /** The time site history is stamped with (tests write a month of history in seconds). */
+  /** The time site history is stamped with and certificates are judged due by (tests write a month of history in seconds). */
   clock?: () => Date;
   /** The worker's provisioner instead of the configured one (tests watch the sim's runs). */
   provisioner?: Provisioner;

@@ -50,7 +50,7 @@ export const hostingModule = defineSubgraph({
     await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock });
   },
 
-  async schedule({ config, bus, queue, logger, clientOf, onClose }, orm) {
+  async schedule({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
     const store = new TaskStore(orm, bus, logger);
     const sweeper = scheduleTaskSweep(store, queue, logger);
     onClose(async () => sweeper.stop());
@@ -59,7 +59,7 @@ export const hostingModule = defineSubgraph({
     const follower = new SiteAccountsFollower(orm, new IdentityClient(clientOf('identity', 'scheduler')), tasks, bus, logger.child({ component: 'site-accounts' }));
     await follower.start(config.provisioning.accountsRefreshSchedule);
     onClose(() => follower.stop());
-    const renewal = new CertificateRenewal(orm, tasks, logger.child({ component: 'certificate-renewal' }));
+    const renewal = new CertificateRenewal(orm, tasks, logger.child({ component: 'certificate-renewal' }), overrides.clock);
     renewal.start(config.provisioning.certificateRenewalSchedule);
     onClose(async () => renewal.stop());
     // Whatever a crash left behind is picked up at once, not at the first tick.

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, errorCodes, graphql, query, sse } from '../support/graphql-client.js';
+import { errorCodes, graphql } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
+import { configurationClient, TASK } from './configuration-client.js';
 import { GatedProvisioner } from './gated-provisioner.js';
-
-const TASK = 'id kind state siteId error { code message step }';
-const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { seq type message step } }';
-const SITE = 'query ($id: ID!) { site(id: $id) { name state packages configurationQueued vhosts { id name serverName aliases documentRoot state certificate { source } } } }';
-
-const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Sites, their vhosts, packages and configuration runs through the gateway, on the sim provisioner. */
 describe('site configuration on the sim provisioner', () => {
@@ -15,23 +10,8 @@ describe('site configuration on the sim provisioner', () => {
   const provisioner = new GatedProvisioner();
   const logLines: string[] = [];
 
-  const call = (text: string, variables: Record<string, unknown> = {}, token: string = TOKENS.alice) => query(instance.url, text, variables, token);
-  const finished = async (taskId: string, token: string = TOKENS.alice) => {
-    const events = (await collect(sse(instance.url, EVENTS, { taskId }, token))).map((event) => event.data!.taskEvents);
-    return { events, task: (await call(`query ($id: ID!) { task(id: $id) { ${TASK} } }`, { id: taskId }, token)).task };
-  };
-  const site = async (id: string) => (await call(SITE, { id })).site;
-  const configureTasks = async (siteId: string) =>
-    (await call('query ($filter: TaskFilter) { tasks(filter: $filter, first: 100) { edges { node { id state } } } }', { filter: { siteId, kind: 'configureSite' } })).tasks.edges.map(
-      (edge: { node: { id: string; state: string } }) => edge.node,
-    );
-
-  async function runningSite(prefix: string) {
-    const created = (await call(`mutation ($input: CreateSiteInput!) { createSite(input: $input) { ${TASK} } }`, { input: { name: unique(prefix), flavor: 'small' } })).createSite;
-    const { task, events } = await finished(created.id);
-    expect(task.state).toBe('SUCCEEDED');
-    return { siteId: created.siteId as string, events, ...(await site(created.siteId)) };
-  }
+  const { call, finished, site, tasksOf, runningSite } = configurationClient(() => instance);
+  const configureTasks = (siteId: string) => tasksOf(siteId, 'configureSite');
 
   beforeAll(async () => {
     instance = await startInstance({
