@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EndpointQuery, VmEndpoints } from '../../plugins/provisioner/vm-endpoints.js';
@@ -50,6 +50,7 @@ describe('sites provisioned over SSH against a real sshd', { timeout: 240_000 },
           provisioner: { kind: 'ssh', privateKey: sshd.privateKey, root: root.path, toolsDirectory: LEDGER_TOOLS, connectTimeoutMs: 30_000 },
           approvedPackages: ['git', 'php-fpm'],
         },
+        certificates: { kind: 'internalCA', domains: ['hosting.test'] },
       },
     });
   });
@@ -132,6 +133,22 @@ describe('sites provisioned over SSH against a real sshd', { timeout: 240_000 },
     expect(root.read('var/lib/ledger/database-root-password')).toBe(`${change.password}\n`);
     expect(JSON.stringify(events)).not.toContain(change.password);
     expect(events.map((event) => event.message)).toContain('database-root-password · database root password: root password changed');
+  });
+
+  it('installs a certificate from the internal CA where Apache reads it, and configures the vhost for HTTPS', async () => {
+    const created = await createSite(unique('secure'));
+    expect((await finished(created.id)).task.state).toBe('SUCCEEDED');
+    const { site } = await call('query ($id: ID!) { site(id: $id) { vhosts { id } } }', { id: created.siteId });
+    const requested = (await call(`mutation ($id: ID!) { requestCertificate(vhostId: $id) { ${TASK} } }`, { id: site.vhosts[0].id })).requestCertificate;
+    const { task, events } = await finished(requested.id);
+    expect(task.state).toBe('SUCCEEDED');
+    const privateKey = root.read('etc/hostgraph/tls/default/privkey.pem');
+    expect(privateKey).toContain('PRIVATE KEY');
+    expect(statSync(join(root.path, 'etc/hostgraph/tls/default/privkey.pem')).mode & 0o777).toBe(0o600);
+    expect(root.read('etc/hostgraph/tls/default/fullchain.pem')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(root.read('etc/apache2/sites-available/hostgraph-default.conf')).toContain('SSLCertificateKeyFile /etc/hostgraph/tls/default/privkey.pem');
+    expect(events.map((event) => event.message)).toContain('tls-certificate · apache reloaded: changed');
+    expect(JSON.stringify(events)).not.toContain(privateKey.split('\n')[1]);
   });
 
   it('refuses a VM that presents another host key than its own, and undoes the site', async () => {
