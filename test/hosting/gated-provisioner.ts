@@ -8,6 +8,8 @@ export class GatedProvisioner implements Provisioner {
   readonly sim = new SimProvisioner(new RoleLibrary());
   #gate: Promise<void> | null = null;
   #entered: (() => void) | null = null;
+  /** Runs with roles fail with this until it is cleared, as a VM whose packages cannot install would. */
+  failure: Error | null = null;
 
   /** Runs from now on wait at their start until `release` is called; `entered` resolves when one does. */
   hold(): { entered: Promise<void>; release: () => void } {
@@ -28,6 +30,7 @@ export class GatedProvisioner implements Provisioner {
       this.#entered?.();
       await this.#gate;
     }
+    if (this.failure && roles.length > 0) throw this.failure;
     return this.sim.run(target, roles, options);
   }
 

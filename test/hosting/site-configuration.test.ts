@@ -1,12 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { errorCodes, graphql } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
-import { configurationClient, TASK } from './configuration-client.js';
+import { createPostgresDatabase } from '../support/postgres-database.js';
+import { configurationClient, TASK, unique } from './configuration-client.js';
+import { StepFailed } from '../../plugins/provisioner/step-failed.js';
 import { GatedProvisioner } from './gated-provisioner.js';
 
+const databases = [
+  { name: 'SQLite', database: async () => ({ url: 'sqlite', drop: async () => {} }) },
+  { name: 'PostgreSQL', database: () => createPostgresDatabase(inject('postgresUrl')) },
+];
+
 /** Sites, their vhosts, packages and configuration runs through the gateway, on the sim provisioner. */
-describe('site configuration on the sim provisioner', () => {
+describe.each(databases)('site configuration on the sim provisioner, $name', ({ database }) => {
   let instance: Instance;
+  let drop: () => Promise<void>;
   const provisioner = new GatedProvisioner();
   const logLines: string[] = [];
 
@@ -14,7 +22,10 @@ describe('site configuration on the sim provisioner', () => {
   const configureTasks = (siteId: string) => tasksOf(siteId, 'configureSite');
 
   beforeAll(async () => {
+    const db = await database();
+    drop = db.drop;
     instance = await startInstance({
+      database: db.url,
       overrides: { provisioner },
       settings: { provisioning: { approvedPackages: ['php-fpm', 'git', 'mariadb-server'] } },
       // Debug: every line any process writes, to look for the database password in.
@@ -23,6 +34,7 @@ describe('site configuration on the sim provisioner', () => {
   });
   afterAll(async () => {
     await instance?.close();
+    await drop?.();
   });
 
   it('provisions a new site with a default vhost on its service name, streaming the run into its events', async () => {
@@ -97,6 +109,34 @@ describe('site configuration on the sim provisioner', () => {
 
     expect(await configureTasks(siteId)).toEqual(before);
     expect(await site(siteId)).toMatchObject({ packages: [], configurationQueued: false, vhosts: [{ name: 'default' }] });
+  });
+
+  it('undoes a createSite whose provisioning fails: no VM, no vhost, and the service name is free again', async () => {
+    const name = unique('unlucky');
+    provisioner.failure = new StepFailed('apache', 'apache installed', 100, ['E: Unable to locate package apache2'], 'installing apache2');
+    const created = (await call(`mutation ($input: CreateSiteInput!) { createSite(input: $input) { ${TASK} } }`, { input: { name, flavor: 'small' } })).createSite;
+    const { task } = await finished(created.id).finally(() => (provisioner.failure = null));
+    expect(task).toMatchObject({ state: 'FAILED', error: { code: 'PROVISIONING_FAILED', step: 'provision', message: expect.stringContaining('E: Unable to locate package apache2') } });
+    expect(await call('query ($id: ID!) { site(id: $id) { state vmRef vhosts { id } } }', { id: created.siteId })).toEqual({ site: { state: 'FAILED', vmRef: null, vhosts: [] } });
+
+    const deleted = (await call('mutation ($id: ID!) { deleteSite(id: $id) { id } }', { id: created.siteId })).deleteSite;
+    expect((await finished(deleted.id)).task.state).toBe('SUCCEEDED');
+    const again = (await call(`mutation ($input: CreateSiteInput!) { createSite(input: $input) { ${TASK} } }`, { input: { name, flavor: 'small' } })).createSite;
+    expect((await finished(again.id)).task.state).toBe('SUCCEEDED');
+    expect((await site(again.siteId)).vhosts).toMatchObject([{ serverName: `${name}.sites.hostgraph.test` }]);
+  });
+
+  it('refuses configuration changes to a stopped site', async () => {
+    const { siteId, vhosts } = await runningSite('stopped');
+    const stop = (await call('mutation ($id: ID!) { stopSite(id: $id, force: true) { id } }', { id: siteId })).stopSite;
+    expect((await finished(stop.id)).task.state).toBe('SUCCEEDED');
+    const refused = async (text: string, variables: Record<string, unknown>) => errorCodes((await graphql(instance.url, text, variables, TOKENS.alice)).body);
+    expect(await refused('mutation ($id: ID!) { resyncSite(id: $id) { id } }', { id: siteId })).toEqual(['CONFLICT']);
+    expect(await refused('mutation ($id: ID!) { installPackages(siteId: $id, packages: ["git"]) { id } }', { id: siteId })).toEqual(['CONFLICT']);
+    expect(await refused('mutation ($id: ID!) { addVhost(siteId: $id, input: { serverName: "stopped.example.org" }) { task { id } } }', { id: siteId })).toEqual(['CONFLICT']);
+    expect(await refused('mutation ($id: ID!) { requestCertificate(vhostId: $id) { id } }', { id: vhosts[0].id })).toEqual(['CONFLICT']);
+    expect(await refused('mutation ($id: ID!) { changeDatabaseRootPassword(siteId: $id) { password } }', { id: siteId })).toEqual(['CONFLICT']);
+    expect(await site(siteId)).toMatchObject({ packages: [], configurationQueued: false });
   });
 
   it('queues one more run for changes made while the site is being configured, and folds further changes into it', async () => {
