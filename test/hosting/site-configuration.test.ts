@@ -155,7 +155,9 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
     expect((await site(siteId)).configurationQueued).toBe(true);
     // Further changes join the queued run, whatever they change.
     expect((await install(['php-fpm'])).installPackages.id).toBe(second.id);
-    expect((await call(`mutation ($id: ID!) { resyncSite(id: $id) { id } }`, { id: siteId })).resyncSite.id).toBe(second.id);
+    // Also when they arrive at once.
+    const resyncs = await Promise.all(Array.from({ length: 5 }, () => call(`mutation ($id: ID!) { resyncSite(id: $id) { id } }`, { id: siteId })));
+    expect(resyncs.map((resync) => resync.resyncSite.id)).toEqual(Array(5).fill(second.id));
     const vhost = (await call('mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { task { id } } }', { siteId, input: { serverName: `blog.${name}.example.org` } })).addVhost;
     expect(vhost.task.id).toBe(second.id);
 

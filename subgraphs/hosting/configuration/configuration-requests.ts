@@ -22,7 +22,7 @@ export type ConfigurationRequest = { queued: TaskView; published?: undefined } |
  * Asks for a run of configureSite in the caller's transaction. While one waits to start, every
  * change joins it: the run reads the site's configuration when it starts, so it applies them all.
  * Once it has started (configure-site.ts clears the mark), the next change queues exactly one more.
- * The mark is set by compare-and-set, so two requests at once cannot both queue a run.
+ * The mark is set and held by compare-and-set, so two requests at once cannot both queue a run.
  */
 export async function requestConfiguration(em: EntityManager, tasks: TaskService, siteId: string, principal: Principal, reason: string): Promise<ConfigurationRequest> {
   await ensureSiteConfiguration(em, siteId);
@@ -30,7 +30,11 @@ export async function requestConfiguration(em: EntityManager, tasks: TaskService
     const row = await em.findOneOrFail(SiteConfigurationEntity, { siteId }, { refresh: true });
     if (row.pendingTaskId) {
       const pending = await em.findOne(TaskEntity, { id: row.pendingTaskId }, { refresh: true });
-      if (pending?.state === 'QUEUED') return { queued: toTaskView(pending) };
+      // Joining holds the mark's row until the caller commits: the run cannot take the mark up
+      // (and then read the configuration) before this change is visible to it.
+      if (pending?.state === 'QUEUED' && (await em.nativeUpdate(SiteConfigurationEntity, { siteId, pendingTaskId: pending.id }, { pendingTaskId: pending.id })) === 1) {
+        return { queued: toTaskView(pending) };
+      }
     }
     const id = randomUUID();
     const marked = await em.nativeUpdate(SiteConfigurationEntity, { siteId, pendingTaskId: row.pendingTaskId ?? null }, { pendingTaskId: id });
