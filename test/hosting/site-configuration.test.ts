@@ -149,7 +149,9 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
     expect((await site(siteId)).configurationQueued).toBe(false);
 
     const install = (packages: string[]) => call(`mutation ($siteId: ID!, $packages: [String!]!) { installPackages(siteId: $siteId, packages: $packages) { ${TASK} } }`, { siteId, packages });
-    const second = (await install(['git'])).installPackages;
+    // The first change queues a run; changes arriving at the same moment join it.
+    const [{ installPackages: second }, ...others] = await Promise.all([install(['git']), ...Array.from({ length: 4 }, () => call(`mutation ($id: ID!) { resyncSite(id: $id) { id } }`, { id: siteId }))]);
+    expect(others.map((other) => other.resyncSite.id)).toEqual(Array(4).fill(second.id));
     expect(second).toMatchObject({ kind: 'configureSite', state: 'QUEUED' });
     expect(second.id).not.toBe(first.id);
     expect((await site(siteId)).configurationQueued).toBe(true);
