@@ -19,6 +19,7 @@ describe('vhost certificates', () => {
   let ahead = 0;
   let issuer: CertificateIssuer;
   const provisioner = new GatedProvisioner();
+  const logLines: string[] = [];
   const { call, finished, site, tasksOf, runningSite } = configurationClient(() => instance);
   const tlsRoleOf = (serviceName: string, name: string) =>
     provisioner
@@ -29,6 +30,8 @@ describe('vhost certificates', () => {
   beforeAll(async () => {
     instance = await startInstance({
       overrides: { provisioner, clock: () => new Date(Date.now() + ahead) },
+      // Debug: every line any process writes, to look for private keys in.
+      log: { level: 'debug', destination: { write: (line) => void logLines.push(line) } },
       settings: {
         certificates: { kind: 'internalCA', domains: ['sites.hostgraph.test', 'example.org'] },
         provisioning: { certificateRenewalSchedule: '* * * * * *' },
@@ -102,6 +105,10 @@ describe('vhost certificates', () => {
     expect((await finished(uploaded.id)).task.state).toBe('SUCCEEDED');
     expect((await site(siteId)).vhosts[0].certificate).toMatchObject({ source: 'UPLOADED', renewAfter: null });
     expect(tlsRoleOf(serviceName, 'default')?.parameters).toMatchObject({ certificateChain: expect.stringContaining(own.certificate.trim()), privateKey: expect.stringContaining('PRIVATE KEY') });
+    // The uploaded key went to the VM, and into no log line.
+    const keyBody = own.privateKey.split('\n')[1]!;
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.filter((line) => line.includes(keyBody))).toEqual([]);
   });
 
   it('refuses a certificate request for names the issuer may not issue for, before any task', async () => {
