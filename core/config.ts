@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { CertificatesConfig } from '../plugins/certificates/create-certificate-issuer.js';
 import type { DirectoryConfig } from '../plugins/directory/create-directory.js';
+import type { DnsPublisherConfig } from '../plugins/dns/create-dns-publisher.js';
 import type { ProvisionerConfig } from '../plugins/provisioner/create-provisioner.js';
 
 /**
@@ -153,8 +154,11 @@ export interface Config {
   worker: { concurrency: number; leaseMs: number };
   metrics: MetricsConfig;
   provisioning: ProvisioningConfig;
-  /** Where vhosts' certificates come from: the internal CA unless configured. */
-  certificates: CertificatesConfig;
+  /**
+   * Where vhosts' certificates come from: the internal CA unless configured. For acme, `dns` says
+   * where the DNS-01 challenges are published (an RFC 2136 server or zone files).
+   */
+  certificates: CertificatesConfig & { dns?: DnsPublisherConfig };
   observability: ObservabilityConfig;
   logLevel: string;
 }
