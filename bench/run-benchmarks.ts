@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { authorization } from './authorization/authorization.bench.js';
+import { createSite } from './create-site/create-site.bench.js';
 import { meetsTarget, type Benchmark } from './benchmark.js';
 import { driverLifecycle } from './driver-lifecycle/driver-lifecycle.bench.js';
 import { gatewayOverhead } from './gateway-overhead/gateway-overhead.bench.js';
@@ -18,7 +19,7 @@ import { sshRole } from './ssh-role/ssh-role.bench.js';
  * table and writes bench/results/<name>.json. Exits non-zero only when a benchmark crashed: a
  * missed target is a finding, printed as MISSED, not a failure of the run.
  */
-const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization, driverLifecycle, placementThroughput, sshRole, metricsIngest];
+const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization, driverLifecycle, placementThroughput, sshRole, metricsIngest, createSite];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const machine = () => ({

@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import type { CertificatesConfig } from '../plugins/certificates/create-certificate-issuer.js';
 import type { DirectoryConfig } from '../plugins/directory/create-directory.js';
+import type { DnsPublisherConfig } from '../plugins/dns/create-dns-publisher.js';
+import type { ProvisionerConfig } from '../plugins/provisioner/create-provisioner.js';
 
 /**
  * Configuration comes from environment variables, then `hostgraph.yaml` (or HOSTGRAPH_CONFIG),
@@ -98,6 +101,20 @@ export interface MetricsConfig {
   dashboardMetric: string;
 }
 
+/** How the worker configures a site's VM, and what sites may ask of it. */
+export interface ProvisioningConfig {
+  /** `sim` (the default, for the sim hypervisor) or `ssh` for real VMs. */
+  provisioner: ProvisionerConfig;
+  /** The only packages installPackages / removePackages accept. */
+  approvedPackages: string[];
+  /** Below which a site's service name is made until ipreg names it (`blog.<serviceDomain>`). */
+  serviceDomain: string;
+  /** node-cron expression (with seconds): the scheduler compares each site's accounts with identity's. */
+  accountsRefreshSchedule: string;
+  /** node-cron expression (with seconds): the scheduler renews certificates that are due. */
+  certificateRenewalSchedule: string;
+}
+
 /** The Prometheus listener of roles that have no HTTP server of their own. */
 export interface ObservabilityConfig {
   workerMetricsPort: number;
@@ -136,6 +153,12 @@ export interface Config {
   client: { gatewayUrl: string; token: string | null };
   worker: { concurrency: number; leaseMs: number };
   metrics: MetricsConfig;
+  provisioning: ProvisioningConfig;
+  /**
+   * Where vhosts' certificates come from: the internal CA unless configured. For acme, `dns` says
+   * where the DNS-01 challenges are published (an RFC 2136 server or zone files).
+   */
+  certificates: CertificatesConfig & { dns?: DnsPublisherConfig };
   observability: ObservabilityConfig;
   logLevel: string;
 }
@@ -180,6 +203,10 @@ const int = (value: string | undefined, fallback: number) => (value ? Number.par
 const DEFAULT_SEED_HOSTS: SeedHost[] = [
   { name: 'sim-1', driver: 'sim', uri: 'sim:///default', location: 'embedded', capacity: { vcpus: 256, memoryMiB: 1024 * 1024, diskGiB: 16 * 1024 } },
 ];
+
+/** What sites may install without asking the operators: common web stacks' parts. */
+const DEFAULT_APPROVED_PACKAGES = ['php-fpm', 'php-mysql', 'php-pgsql', 'php-gd', 'php-curl', 'php-xml', 'php-mbstring', 'mariadb-server', 'postgresql', 'git', 'rsync', 'imagemagick', 'python3-venv'];
+const DEFAULT_SERVICE_DOMAIN = 'sites.hostgraph.test';
 
 const SECRET_PREFIX = 'HOSTGRAPH_SECRET_';
 
@@ -286,6 +313,14 @@ export function loadConfig(env: Env = process.env): Config {
       institutions: file.metrics?.institutions ?? {},
       dashboardMetric: file.metrics?.dashboardMetric ?? 'load.load.shortterm',
     },
+    provisioning: {
+      provisioner: file.provisioning?.provisioner ?? { kind: 'sim' },
+      approvedPackages: file.provisioning?.approvedPackages ?? DEFAULT_APPROVED_PACKAGES,
+      serviceDomain: file.provisioning?.serviceDomain ?? DEFAULT_SERVICE_DOMAIN,
+      accountsRefreshSchedule: file.provisioning?.accountsRefreshSchedule ?? '30 */5 * * * *',
+      certificateRenewalSchedule: file.provisioning?.certificateRenewalSchedule ?? '0 17 3 * * *',
+    },
+    certificates: file.certificates ?? { kind: 'internalCA', domains: [file.provisioning?.serviceDomain ?? DEFAULT_SERVICE_DOMAIN] },
     observability: {
       workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),
       schedulerMetricsPort: int(env.SCHEDULER_METRICS_PORT, file.observability?.schedulerMetricsPort ?? 9465),

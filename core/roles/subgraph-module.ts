@@ -6,14 +6,20 @@ import type { SubgraphClient } from '../graphql/subgraph-client.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import type { HypervisorDriver } from '../../drivers/driver.js';
+import type { Provisioner } from '../../plugins/provisioner/provisioner.js';
+import type { VmEndpoints } from '../../plugins/provisioner/vm-endpoints.js';
 
 /** What tests and embedders may supply instead of what the configuration would build. */
 export interface RoleOverrides {
   /** The driver of every `sim` hypervisor host, instead of one the worker builds. */
   driver?: HypervisorDriver;
   queueOptions?: QueueOptions;
-  /** The time site history is stamped with (tests write a month of history in seconds). */
+  /** The time site history is stamped with and certificates are judged due by (tests write a month of history in seconds). */
   clock?: () => Date;
+  /** The worker's provisioner instead of the configured one (tests watch the sim's runs). */
+  provisioner?: Provisioner;
+  /** Where VMs answer SSH and their host keys (a test's sshd), instead of what the worker derives. */
+  vmEndpoints?: VmEndpoints;
 }
 
 /** What every role in one process shares: configuration, the queue and bus, and its shutdown list. */

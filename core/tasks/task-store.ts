@@ -15,6 +15,8 @@ import {
 } from './task-view.js';
 
 export interface NewTask {
+  /** Chosen by the caller when it must name the task before it is stored (coalescing requests); random otherwise. */
+  id?: string;
   kind: string;
   subjectId: string;
   input: Record<string, unknown>;
@@ -56,7 +58,7 @@ export class TaskStore {
   add(em: EntityManager, spec: NewTask): Published {
     const now = new Date();
     const task = em.create(TaskEntity, {
-      id: randomUUID(),
+      id: spec.id ?? randomUUID(),
       kind: spec.kind,
       subjectId: spec.subjectId,
       state: 'QUEUED',

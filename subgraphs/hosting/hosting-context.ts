@@ -10,6 +10,8 @@ import type { Vm } from './vms/vm-entity.js';
 import type { VmPowerFollow } from './vms/vm-power-follow.js';
 import type { VmHosts } from './vms/vm-hosts.js';
 import type { SiteHistoryLog } from './history/site-history.js';
+import type { SiteConfigurationService } from './configuration/site-configuration-service.js';
+import type { VhostService } from './vhosts/vhost-service.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -23,6 +25,9 @@ export interface HostingServices {
   powerFollow: VmPowerFollow;
   vmHosts: VmHosts;
   history: SiteHistoryLog;
+  vhosts: VhostService;
+  configuration: SiteConfigurationService;
+  approvedPackages: readonly string[];
 }
 
 export interface HostingContext extends HostingServices {

@@ -2,6 +2,9 @@ import { dialectOf } from '../../core/database/open-database.js';
 import { defineSubgraph } from '../../core/roles/subgraph-module.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
+import { TaskService } from '../../core/tasks/task-service.js';
+import { SiteAccountsFollower } from './configuration/site-accounts-follower.js';
+import { CertificateRenewal } from './vhosts/certificate-renewal.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
@@ -12,6 +15,7 @@ import { openHostingDatabase } from './hosting-database.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
 import { startHostingWorker } from './hosting-worker.js';
+import { workerProvisioning } from './provisioning/worker-provisioning.js';
 
 /** Sites and the tasks that change them: served here, run by the worker, swept by the scheduler. */
 export const hostingModule = defineSubgraph({
@@ -41,12 +45,23 @@ export const hostingModule = defineSubgraph({
     const placed = placedVmDrivers(inventory, hostDrivers);
     // Every driver call is counted and timed on /metrics, whichever driver it is.
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
+    const provisioning = workerProvisioning({ config, identity, provisioner: overrides.provisioner, endpoints: overrides.vmEndpoints });
+    onClose(() => provisioning.close());
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock });
   },
 
-  async schedule({ bus, queue, logger, onClose }, orm) {
-    const sweeper = scheduleTaskSweep(new TaskStore(orm, bus, logger), queue, logger);
+  async schedule({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
+    const store = new TaskStore(orm, bus, logger);
+    const sweeper = scheduleTaskSweep(store, queue, logger);
     onClose(async () => sweeper.stop());
+    // VMs' accounts follow identity; certificates are renewed before they expire.
+    const tasks = new TaskService(store, queue, logger);
+    const follower = new SiteAccountsFollower(orm, new IdentityClient(clientOf('identity', 'scheduler')), tasks, bus, logger.child({ component: 'site-accounts' }));
+    await follower.start(config.provisioning.accountsRefreshSchedule);
+    onClose(() => follower.stop());
+    const renewal = new CertificateRenewal(orm, tasks, logger.child({ component: 'certificate-renewal' }), overrides.clock);
+    renewal.start(config.provisioning.certificateRenewalSchedule);
+    onClose(async () => renewal.stop());
     // Whatever a crash left behind is picked up at once, not at the first tick.
     await sweeper.sweep();
   },

@@ -8,6 +8,8 @@ import { VmPowerFollowResolver } from './vms/vm-power-follow-resolver.js';
 import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
 import { VmHostResolver } from './vms/vm-host-resolver.js';
 import { SiteHistoryResolver } from './history/site-history-resolver.js';
+import { SiteConfigurationResolver } from './configuration/site-configuration-resolver.js';
+import { SiteVhostsResolver, VhostResolver } from './vhosts/vhost-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
 const referenceResolvers = {
@@ -35,4 +37,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver, SiteVhostsResolver, VhostResolver, SiteConfigurationResolver], referenceResolvers });

@@ -17,6 +17,10 @@ import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
 import { TaskQueries } from './tasks/task-queries.js';
 import { VmPowerFollow } from './vms/vm-power-follow.js';
+import { SecretSealer } from './configuration/sealed-secrets.js';
+import { SiteConfigurationService } from './configuration/site-configuration-service.js';
+import { trustedUploadCertificates } from './vhosts/trusted-upload-certificates.js';
+import { VhostService } from './vhosts/vhost-service.js';
 
 export interface HostingSubgraphOptions {
   config: Config;
@@ -34,8 +38,10 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
   const store = new TaskStore(orm, bus, logger);
   const tasks = new TaskService(store, queue, logger);
   const access = new SiteAccess(orm);
+  const sites = new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger, clock });
+  const sealer = new SecretSealer(config.principalSecret);
   const services: HostingServices = {
-    sites: new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger, clock }),
+    sites,
     access,
     taskQueries: new TaskQueries(orm, store, access),
     tasks,
@@ -44,6 +50,9 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     powerFollow: new VmPowerFollow(orm),
     vmHosts: new VmHosts(orm),
     history: new SiteHistoryLog(orm),
+    vhosts: new VhostService({ orm, tasks, sites, sealer, certificates: config.certificates, trustedCertificates: trustedUploadCertificates(config) }),
+    configuration: new SiteConfigurationService({ orm, tasks, sites, sealer, approvedPackages: config.provisioning.approvedPackages }),
+    approvedPackages: config.provisioning.approvedPackages,
   };
   const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
   await projection.start();

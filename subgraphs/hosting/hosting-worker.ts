@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './history/site-history.js';
 import type { InventoryClient } from '../inventory/client/inventory-client.js';
 import type { VmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { classifySiteError } from './workflows/classify-error.js';
+import type { SiteProvisioning } from './provisioning/site-provisioning.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
 
@@ -24,13 +25,14 @@ export interface HostingWorkerOptions {
   drivers: VmDrivers;
   inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
   identity: Pick<IdentityClient, 'forgetSite'>;
+  provisioning: SiteProvisioning;
   logger: Logger;
   clock?: Clock;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock = systemClock }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock = systemClock }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock, provisioning };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

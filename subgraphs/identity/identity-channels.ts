@@ -25,3 +25,9 @@ export interface SiteAdminLost {
   /** The admin grants that no longer reach anyone active: `alice`, `group webteam`. */
   formerAdmins: string[];
 }
+
+/** These people added or removed SSH keys: the VMs they have accounts on follow. */
+export const SSH_KEYS_CHANGED_CHANNEL = 'identity:ssh-keys-changed';
+export interface SshKeysChanged {
+  usernames: string[];
+}

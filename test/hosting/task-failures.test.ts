@@ -35,6 +35,8 @@ describe('task failures', () => {
       { name: 'place', state: 'COMPENSATED' },
       { name: 'create-vm', state: 'COMPENSATED' },
       { name: 'start-vm', state: 'COMPENSATED' },
+      { name: 'wait-for-ssh', state: 'PENDING' },
+      { name: 'provision', state: 'PENDING' },
     ]);
     expect(task.site).toEqual({ state: 'FAILED', vmRef: null });
     expect(events.map((e) => e.type)).toContain('TASK_COMPENSATING');

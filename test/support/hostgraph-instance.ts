@@ -20,6 +20,8 @@ export interface InstanceOptions {
   settings?: Record<string, unknown>;
   /** The static directory's people and groups (YAML text); alice and bob with no groups when omitted. */
   directory?: string;
+  /** Where the processes' JSON log lines go (stdout otherwise), and from which level. */
+  log?: { level: string; destination: { write(line: string): void } };
 }
 
 const DEFAULT_DIRECTORY = `users:
@@ -87,7 +89,7 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
   const running = await startRoles(
     config,
     options.roles ?? ROLES,
-    createLogger(config.logLevel),
+    options.log ? createLogger(options.log.level, {}, options.log.destination) : createLogger(config.logLevel),
     { queueOptions: { maxAttempts: 3, backoffMs: 100 }, ...options.overrides },
   );
   return {

@@ -2,6 +2,8 @@ import { NotFoundError } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { Conflict, DriverError, Fatal, NotFound, Transient, Unsupported } from '../../../drivers/driver.js';
 import type { ErrorClassification } from '../../../core/tasks/task-runner.js';
+import { Fatal as PluginFatal, Transient as PluginTransient } from '../../../plugins/plugin-errors.js';
+import { StepFailed } from '../../../plugins/provisioner/step-failed.js';
 
 /** Turns what a step threw into the code a task reports; only a Transient error is retried. */
 export function classifySiteError(error: unknown): ErrorClassification {
@@ -11,6 +13,10 @@ export function classifySiteError(error: unknown): ErrorClassification {
   if (error instanceof Conflict) return { code: 'CONFLICT', message, retryable: false };
   if (error instanceof Unsupported) return { code: 'UNSUPPORTED', message, retryable: false };
   if (error instanceof Fatal || error instanceof DriverError) return { code: 'HYPERVISOR_ERROR', message, retryable: false };
+  // Plugins (provisioner, certificates): a VM still booting or a CA down may answer the retry.
+  if (error instanceof PluginTransient) return { code: 'TRANSIENT', message, retryable: true };
+  if (error instanceof StepFailed) return { code: 'PROVISIONING_FAILED', message, retryable: false };
+  if (error instanceof PluginFatal) return { code: 'UPSTREAM_REFUSED', message, retryable: false };
   // A subgraph that did not answer (the inventory, identity) may answer the retry.
   if (error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE') return { code: 'SERVICE_UNAVAILABLE', message, retryable: true };
   // No host has room: retrying cannot help until an admin adds capacity.

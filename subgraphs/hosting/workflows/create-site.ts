@@ -1,8 +1,13 @@
 import { Conflict } from '../../../drivers/driver.js';
 import { placeVmStep } from './place-vm.js';
+import { provisionStep } from './provision-site.js';
+import { waitForSshStep } from './wait-for-ssh.js';
 import { loadSite, loadVm, progressOf, setSiteState, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
-/** Creates the site's VM and starts it; a failure destroys the VM and leaves the site FAILED. */
+/**
+ * Creates the site's VM, starts it, waits until it answers SSH and provisions it; a failure undoes
+ * it all (the VM destroyed) and leaves the site FAILED.
+ */
 export const createSiteWorkflow: SiteWorkflow = {
   kind: 'createSite',
   steps: [
@@ -41,6 +46,8 @@ export const createSiteWorkflow: SiteWorkflow = {
         if (vm.powerState !== 'running') await (await vmDriver(context)).start(vm.ref, progressOf(context));
       },
     },
+    waitForSshStep,
+    provisionStep,
   ],
   async settle(context, outcome) {
     await setSiteState(context, outcome === 'SUCCEEDED' ? 'RUNNING' : 'FAILED');

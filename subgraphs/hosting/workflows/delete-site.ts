@@ -1,3 +1,4 @@
+import { forgetSiteConfiguration } from '../configuration/forget-site-configuration.js';
 import { HostgraphError } from '../../../core/errors.js';
 import { Transient } from '../../../drivers/driver.js';
 import { recordSiteHistory } from '../history/site-history.js';
@@ -49,6 +50,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
         const flavor = context.deps.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0 };
         await context.em.transactional(async (em) => {
           await em.nativeDelete(VmEntity, { siteId: site.id });
+          await forgetSiteConfiguration(em, site.id);
           await em.nativeDelete(SiteEntity, { id: site.id });
           await releaseUsage(em, site.owner, siteResources(flavor));
           recordSiteHistory(em, site, context.deps.flavors, context.deps.clock, 'DELETED');

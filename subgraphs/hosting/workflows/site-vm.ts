@@ -6,6 +6,7 @@ import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import type { InventoryClient } from '../../inventory/client/inventory-client.js';
 import type { VmDrivers } from '../../inventory/client/placed-vm-drivers.js';
+import type { SiteProvisioning } from '../provisioning/site-provisioning.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
 import { VmEntity, type Vm as VmRow, type VmRole } from '../vms/vm-entity.js';
 
@@ -22,6 +23,8 @@ export interface SiteWorkflowDeps {
   identity: Pick<IdentityClient, 'forgetSite'>;
   /** Stamps the site's history. */
   clock: Clock;
+  /** Configures the VMs over SSH (or the sim), with what identity says of the site's people. */
+  provisioning: SiteProvisioning;
 }
 
 export type SiteStepContext<Input = Record<string, unknown>> = StepContext<Input, SiteWorkflowDeps>;

@@ -13,6 +13,20 @@ export type ApiTokenCheckView =
   | { valid: true; tokenId: string; username: string; scopes: string[]; expiresAt: string | null }
   | { valid: false; reason: string };
 
+/** A person who gets an account on a site's VM: their directory uid and SSH keys. */
+export interface SiteAccountView {
+  username: string;
+  uidNumber: number;
+  sshKeys: string[];
+}
+
+interface AccountFacts {
+  username: string;
+  uidNumber: number | null;
+  active: boolean;
+  sshKeys: { publicKey: string }[];
+}
+
 const LIMIT = '{ limit source }';
 const CHANGE = 'seq siteId role granteeKind grantee granted';
 
@@ -72,6 +86,34 @@ export class IdentityClient {
       { after, first },
     );
     return data.siteAccessChanges;
+  }
+
+  /**
+   * Per site, the people with SSH access (directly or through a group, nested groups followed) who
+   * are still in the directory and have a uid, by username. Sites identity does not know get [].
+   */
+  async siteAccounts(siteIds: string[]): Promise<Map<string, SiteAccountView[]>> {
+    if (siteIds.length === 0) return new Map();
+    const account = 'username uidNumber active sshKeys { publicKey }';
+    const data = await this.client.call<{ _entities: ({ id: string; sshUsers: AccountFacts[]; sshGroups: { members: AccountFacts[] }[] } | null)[] }>(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) {
+          ... on Site { id sshUsers { ${account} } sshGroups { members(nested: true) { ${account} } } }
+        }
+      }`,
+      { representations: siteIds.map((id) => ({ __typename: 'Site', id })) },
+    );
+    const accounts = new Map<string, SiteAccountView[]>(siteIds.map((id) => [id, []]));
+    for (const site of data._entities) {
+      if (!site) continue;
+      const people = new Map<string, SiteAccountView>();
+      for (const person of [...site.sshUsers, ...site.sshGroups.flatMap((group) => group.members)]) {
+        if (!person.active || person.uidNumber === null) continue;
+        people.set(person.username, { username: person.username, uidNumber: person.uidNumber, sshKeys: person.sshKeys.map((key) => key.publicKey) });
+      }
+      accounts.set(site.id, [...people.values()].sort((a, b) => a.username.localeCompare(b.username)));
+    }
+    return accounts;
   }
 
   async recordAudit(entries: (NewAuditEntry & { at: Date })[]): Promise<void> {

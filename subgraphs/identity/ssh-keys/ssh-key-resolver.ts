@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { requirePerson, signedIn } from '../../../core/principal.js';
+import { SSH_KEYS_CHANGED_CHANNEL, type SshKeysChanged } from '../identity-channels.js';
 import type { IdentityContext } from '../identity-context.js';
 import type { Person } from '../people/people-service.js';
 import { User } from '../people/people-types.js';
@@ -11,6 +12,10 @@ const toSshKey = (row: SshKeyRow): SshKey => ({
   comment: row.comment ?? null,
   publicKey: row.comment ? `${row.publicKey} ${row.comment}` : row.publicKey,
 });
+
+/** Best effort: hosting's scheduled refresh catches what a lost message missed. */
+const announceKeysChanged = (context: IdentityContext, username: string) =>
+  context.bus.publish(SSH_KEYS_CHANGED_CHANNEL, { usernames: [username] } satisfies SshKeysChanged).catch(() => {});
 
 @Resolver(() => User)
 export class SshKeyResolver {
@@ -29,12 +34,16 @@ export class SshKeyResolver {
     @Arg('comment', () => String, { nullable: true, description: 'Replaces the comment on the key line.' }) comment?: string,
   ): Promise<SshKey> {
     const principal = requirePerson(signedIn(context.principal), 'add SSH keys');
-    return toSshKey(await context.sshKeys.add(principal, key, comment));
+    const added = toSshKey(await context.sshKeys.add(principal, key, comment));
+    await announceKeysChanged(context, principal.username);
+    return added;
   }
 
   @Mutation(() => SshKey, { description: 'Removes one of your SSH keys; returns it as it was.' })
   async removeSshKey(@Arg('id', () => ID) id: string, @Ctx() context: IdentityContext): Promise<SshKey> {
     const principal = requirePerson(signedIn(context.principal), 'remove SSH keys');
-    return toSshKey(await context.sshKeys.remove(principal, id));
+    const removed = toSshKey(await context.sshKeys.remove(principal, id));
+    await announceKeysChanged(context, principal.username);
+    return removed;
   }
 }

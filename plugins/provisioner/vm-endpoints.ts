@@ -1,0 +1,23 @@
+import type { ProvisionTarget } from './provisioner.js';
+
+/** The VM a provisioning run is for, as hosting knows it. */
+export interface EndpointQuery {
+  vmId: string;
+  vmName: string;
+  siteId: string;
+  siteName: string;
+}
+
+/** Where a VM answers SSH, which host keys it must present, and the service name it serves. */
+export interface VmEndpoint extends ProvisionTarget {
+  serviceName: string;
+}
+
+/**
+ * The port through which provisioning learns a VM's address and pre-generated host keys. ipreg
+ * owns both (its allocations and host keys); until it is plugged in, the worker uses
+ * `derivedEndpoints`, which is only good for the sim provisioner. Tests give their sshd's.
+ */
+export interface VmEndpoints {
+  endpointOf(vm: EndpointQuery): Promise<VmEndpoint>;
+}

@@ -1,0 +1,12 @@
+import { conflict } from '../../../core/errors.js';
+import type { Site } from '../sites/site-entity.js';
+
+/**
+ * A site's configuration may change while it runs, and while it is being created (the change
+ * then runs after createSite); a stopped, failed or switched-off site's VM cannot take it.
+ */
+export function assertConfigurable(site: Site): void {
+  if (site.state !== 'RUNNING' && site.state !== 'PROVISIONING') {
+    throw conflict(`Site ${site.name} is ${site.state}: its configuration can change only while it is running`);
+  }
+}
