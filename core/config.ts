@@ -98,6 +98,16 @@ export interface MetricsConfig {
   dashboardMetric: string;
 }
 
+/** What the scheduler role does to sites over time. */
+export interface SiteLifecycleConfig {
+  /** How long a cancelled site is kept, powered off, before it is destroyed with its VM, addresses and records. */
+  cancelledRetentionHours: number;
+  /** node-cron expression (with seconds) of the sweep that destroys cancelled sites past their retention. */
+  cancelledSweepSchedule: string;
+  /** A snapshot of every site's production VM each night; the oldest beyond `keep` or `maxAgeDays` are deleted. */
+  nightlySnapshots: { schedule: string; keep: number; maxAgeDays: number };
+}
+
 /** The Prometheus listener of roles that have no HTTP server of their own. */
 export interface ObservabilityConfig {
   workerMetricsPort: number;
@@ -136,6 +146,7 @@ export interface Config {
   client: { gatewayUrl: string; token: string | null };
   worker: { concurrency: number; leaseMs: number };
   metrics: MetricsConfig;
+  siteLifecycle: SiteLifecycleConfig;
   observability: ObservabilityConfig;
   logLevel: string;
 }
@@ -285,6 +296,11 @@ export function loadConfig(env: Env = process.env): Config {
       hostCacheSeconds: file.metrics?.hostCacheSeconds ?? 300,
       institutions: file.metrics?.institutions ?? {},
       dashboardMetric: file.metrics?.dashboardMetric ?? 'load.load.shortterm',
+    },
+    siteLifecycle: {
+      cancelledRetentionHours: file.siteLifecycle?.cancelledRetentionHours ?? 30 * 24,
+      cancelledSweepSchedule: file.siteLifecycle?.cancelledSweepSchedule ?? '0 17 * * * *',
+      nightlySnapshots: { schedule: '0 30 2 * * *', keep: 7, maxAgeDays: 14, ...file.siteLifecycle?.nightlySnapshots },
     },
     observability: {
       workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),

@@ -10,6 +10,9 @@ import type { Vm } from './vms/vm-entity.js';
 import type { VmPowerFollow } from './vms/vm-power-follow.js';
 import type { VmHosts } from './vms/vm-hosts.js';
 import type { SiteHistoryLog } from './history/site-history.js';
+import type { SiteOperations } from './lifecycle/site-operations.js';
+import type { SnapshotService } from './snapshots/snapshot-service.js';
+import type { TestCopyService } from './test-copy/test-copy-service.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -23,6 +26,10 @@ export interface HostingServices {
   powerFollow: VmPowerFollow;
   vmHosts: VmHosts;
   history: SiteHistoryLog;
+  /** Power, state, snapshot and test-copy operations on sites. */
+  operations: SiteOperations;
+  snapshots: SnapshotService;
+  testCopies: TestCopyService;
 }
 
 export interface HostingContext extends HostingServices {

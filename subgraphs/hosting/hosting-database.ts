@@ -7,8 +7,9 @@ import { hostingMigrations } from './migrations/index.js';
 import { SiteUsageEntity } from './quota/site-usage-entity.js';
 import { SiteEntity } from './sites/site-entity.js';
 import { VmEntity } from './vms/vm-entity.js';
+import { SnapshotEntity } from './snapshots/snapshot-entity.js';
 
-export const HOSTING_ENTITIES = [SiteEntity, VmEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity, SiteHistoryEntity];
+export const HOSTING_ENTITIES = [SiteEntity, VmEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity, SiteHistoryEntity, SnapshotEntity];
 
 /** The hosting subgraph's tables: sites, the tasks that change them, its copy of the grants, quota usage. */
 export const openHostingDatabase = (url: string, logger?: Logger) =>

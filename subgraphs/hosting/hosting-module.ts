@@ -2,6 +2,7 @@ import { dialectOf } from '../../core/database/open-database.js';
 import { defineSubgraph } from '../../core/roles/subgraph-module.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
+import { TaskService } from '../../core/tasks/task-service.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
@@ -12,6 +13,9 @@ import { openHostingDatabase } from './hosting-database.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
 import { startHostingWorker } from './hosting-worker.js';
+import { systemClock } from './history/site-history.js';
+import { scheduleCancelledSiteSweep } from './lifecycle/cancelled-site-sweep.js';
+import { scheduleNightlySnapshots } from './snapshots/nightly-snapshots.js';
 
 /** Sites and the tasks that change them: served here, run by the worker, swept by the scheduler. */
 export const hostingModule = defineSubgraph({
@@ -44,9 +48,16 @@ export const hostingModule = defineSubgraph({
     await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
   },
 
-  async schedule({ bus, queue, logger, onClose }, orm) {
-    const sweeper = scheduleTaskSweep(new TaskStore(orm, bus, logger), queue, logger);
+  async schedule({ config, bus, queue, logger, onClose, overrides }, orm) {
+    const store = new TaskStore(orm, bus, logger);
+    const sweeper = scheduleTaskSweep(store, queue, logger);
     onClose(async () => sweeper.stop());
+    // Nightly snapshots, and the end of cancelled sites' retention: tasks like any other.
+    const tasks = new TaskService(store, queue, logger);
+    const clock = overrides.clock ?? systemClock;
+    const nightly = scheduleNightlySnapshots(orm, tasks, config.siteLifecycle, clock, logger);
+    const cancelled = scheduleCancelledSiteSweep(orm, tasks, config.siteLifecycle, clock, logger);
+    onClose(() => Promise.all([nightly.stop(), cancelled.stop()]));
     // Whatever a crash left behind is picked up at once, not at the first tick.
     await sweeper.sweep();
   },

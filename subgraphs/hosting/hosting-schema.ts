@@ -8,6 +8,9 @@ import { VmPowerFollowResolver } from './vms/vm-power-follow-resolver.js';
 import { SiteVmsResolver, toVm, VmResolver } from './vms/vm-resolver.js';
 import { VmHostResolver } from './vms/vm-host-resolver.js';
 import { SiteHistoryResolver } from './history/site-history-resolver.js';
+import { SiteLifecycleResolver } from './lifecycle/site-lifecycle-resolver.js';
+import { SiteSnapshotsResolver, SnapshotResolver } from './snapshots/snapshot-resolver.js';
+import { TestCopyResolver } from './test-copy/test-copy-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
 const referenceResolvers = {
@@ -35,4 +38,4 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver], referenceResolvers });
+  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver, SiteLifecycleResolver, SnapshotResolver, SiteSnapshotsResolver, TestCopyResolver], referenceResolvers });

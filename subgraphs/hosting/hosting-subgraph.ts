@@ -17,6 +17,9 @@ import { SiteAccess } from './sites/site-access.js';
 import { SiteService } from './sites/site-service.js';
 import { TaskQueries } from './tasks/task-queries.js';
 import { VmPowerFollow } from './vms/vm-power-follow.js';
+import { SiteOperations } from './lifecycle/site-operations.js';
+import { SnapshotService } from './snapshots/snapshot-service.js';
+import { TestCopyService } from './test-copy/test-copy-service.js';
 
 export interface HostingSubgraphOptions {
   config: Config;
@@ -34,8 +37,10 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
   const store = new TaskStore(orm, bus, logger);
   const tasks = new TaskService(store, queue, logger);
   const access = new SiteAccess(orm);
+  const sites = new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger, clock });
+  const operations = new SiteOperations(orm, tasks, sites, clock, config.siteLifecycle.cancelledRetentionHours);
   const services: HostingServices = {
-    sites: new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger, clock }),
+    sites,
     access,
     taskQueries: new TaskQueries(orm, store, access),
     tasks,
@@ -44,6 +49,9 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     powerFollow: new VmPowerFollow(orm),
     vmHosts: new VmHosts(orm),
     history: new SiteHistoryLog(orm),
+    operations,
+    snapshots: new SnapshotService(orm, sites, operations, identity, clock),
+    testCopies: new TestCopyService(operations),
   };
   const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
   await projection.start();

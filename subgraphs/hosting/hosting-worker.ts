@@ -14,6 +14,7 @@ import type { VmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { classifySiteError } from './workflows/classify-error.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
+import { serviceNamesFollowRoles, type ServiceAddresses } from './test-copy/service-addresses.js';
 
 export interface HostingWorkerOptions {
   config: Config;
@@ -26,11 +27,13 @@ export interface HostingWorkerOptions {
   identity: Pick<IdentityClient, 'forgetSite'>;
   logger: Logger;
   clock?: Clock;
+  /** ipreg's side of switchServices; without it the service names follow the VM roles alone. */
+  serviceAddresses?: ServiceAddresses;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock = systemClock }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock = systemClock, serviceAddresses = serviceNamesFollowRoles }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock, serviceAddresses };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),
