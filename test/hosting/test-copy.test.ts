@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Fatal } from '../../drivers/driver.js';
+import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
+import { SimDriver } from '../../drivers/sim/sim-driver.js';
+import { collect, errorCodes, graphql, query, sse } from '../support/graphql-client.js';
+import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
+
+const TASK = 'id kind state siteId steps { name state } error { code message step }';
+const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { type } }';
+const SITE = 'query ($id: ID!) { site(id: $id) { state vm { id name ref } vms { id role name ref } } }';
+const PLACEMENT = 'query ($vmId: ID!) { vmPlacement(vmId: $vmId) { host { name } } }';
+
+describe('the test copy through the gateway (sim)', () => {
+  let instance: Instance;
+  const driver = new SimDriver({ store: new MemorySimVmStore() });
+
+  beforeAll(async () => {
+    instance = await startInstance({ overrides: { driver } });
+  });
+  afterAll(async () => {
+    await instance?.close();
+  });
+
+  const ask = (text: string, token: string = TOKENS.alice) => graphql(instance.url, text, {}, token);
+  const codeOf = async (text: string, token?: string) => errorCodes((await ask(text, token)).body);
+  async function run(text: string, token: string = TOKENS.alice) {
+    const { body } = await ask(`mutation { ${text} { ${TASK} } }`, token);
+    expect(body.errors, text).toBeUndefined();
+    const started = Object.values(body.data!)[0] as { id: string };
+    await collect(sse(instance.url, EVENTS, { taskId: started.id }, token));
+    return (await query(instance.url, `query ($id: ID!) { task(id: $id) { ${TASK} } }`, { id: started.id }, token)).task;
+  }
+  const site = async (id: string) => (await query(instance.url, SITE, { id }, TOKENS.alice)).site;
+  async function createSite(name: string) {
+    const task = await run(`createSite(input: { name: "${name}", flavor: "small" })`);
+    expect(task.state).toBe('SUCCEEDED');
+    return task.siteId as string;
+  }
+
+  it('clones production to a test VM, promotes it with switchServices, and removes the old production', async () => {
+    const id = await createSite('promote');
+    const production = (await site(id)).vm;
+    // What the test copy must carry over: a snapshot taken of production before the copy stays with production.
+    await run(`createSnapshot(siteId: "${id}", name: "before-copy")`);
+
+    const cloned = await run(`cloneToTest(siteId: "${id}")`);
+    expect(cloned).toMatchObject({ state: 'SUCCEEDED', steps: ['place-test', 'stop-production', 'clone-vm', 'start-production', 'start-test'].map((name) => ({ name, state: 'SUCCEEDED' })) });
+    const withTest = await site(id);
+    expect(withTest.state).toBe('RUNNING');
+    const test = withTest.vms.find((vm: { role: string }) => vm.role === 'TEST');
+    expect(test.name).toMatch(/^promote-test-[0-9a-f]{8}$/);
+    const [productionVm, testVm] = [await driver.get(production.ref), await driver.get(test.ref)];
+    expect(productionVm).toMatchObject({ powerState: 'running' });
+    expect(testVm).toMatchObject({ powerState: 'running', vcpus: productionVm!.vcpus, memoryMiB: productionVm!.memoryMiB, diskGiB: productionVm!.diskGiB });
+    expect(await driver.listSnapshots(test.ref)).toEqual([]);
+    // The clone lives where its source does.
+    const where = async (vmId: string) => (await query(instance.url, PLACEMENT, { vmId }, TOKENS.admin)).vmPlacement.host.name;
+    expect(await where(test.id)).toBe(await where(production.id));
+    expect(await codeOf(`mutation { cloneToTest(siteId: "${id}") { id } }`)).toEqual(['CONFLICT']);
+
+    expect((await run(`switchServices(siteId: "${id}")`)).state).toBe('SUCCEEDED');
+    const switched = await site(id);
+    expect(switched.vm).toEqual({ id: test.id, name: test.name, ref: test.ref });
+    expect(switched.vms).toEqual(expect.arrayContaining([expect.objectContaining({ id: production.id, role: 'TEST' })]));
+    // The snapshot belongs to the VM it was taken of, now the test copy.
+    const { site: snapshots } = await query(instance.url, `query ($id: ID!) { site(id: $id) { snapshots { name vm { id role } } } }`, { id }, TOKENS.alice);
+    expect(snapshots.snapshots).toEqual([{ name: 'before-copy', vm: { id: production.id, role: 'TEST' } }]);
+
+    expect((await run(`removeTest(siteId: "${id}")`)).state).toBe('SUCCEEDED');
+    const after = await site(id);
+    expect(after.vms).toEqual([{ id: test.id, role: 'PRODUCTION', name: test.name, ref: test.ref }]);
+    expect(await driver.get(production.ref)).toBeNull();
+    expect((await query(instance.url, `query ($id: ID!) { site(id: $id) { snapshots { name } } }`, { id }, TOKENS.alice)).site.snapshots).toEqual([]);
+    expect((await query(instance.url, PLACEMENT, { vmId: production.id }, TOKENS.admin)).vmPlacement).toBeNull();
+    // The promoted VM serves the site: power operations act on it.
+    await run(`stopSite(id: "${id}")`);
+    expect((await driver.get(test.ref))!.powerState).toBe('stopped');
+  });
+
+  it('undoes a clone that fails: no test VM, no placement, production running again', async () => {
+    const id = await createSite('clone-fails');
+    const production = (await site(id)).vm;
+    const allocated = async () => (await query(instance.url, '{ hypervisorHosts { allocated { vcpus memoryMiB diskGiB } } }', {}, TOKENS.admin)).hypervisorHosts;
+    const before = await allocated();
+    driver.injectFault('clone', new Fatal('sim: disk copy failed'));
+    const task = await run(`cloneToTest(siteId: "${id}")`);
+    expect(task).toMatchObject({ state: 'FAILED', error: { step: 'clone-vm', message: expect.stringContaining('disk copy failed') } });
+    const after = await site(id);
+    expect(after.vms.map((vm: { role: string }) => vm.role)).toEqual(['PRODUCTION']);
+    expect(after.state).toBe('RUNNING');
+    expect((await driver.get(production.ref))!.powerState).toBe('running');
+    expect((await driver.list()).filter((vm) => vm.labels.siteId === id)).toHaveLength(1);
+    expect(await allocated()).toEqual(before);
+  });
+
+  it('refuses switching or removing without a test copy, unknown sites and people who may not manage the site', async () => {
+    const id = await createSite('no-copy');
+    for (const mutation of ['switchServices', 'removeTest']) expect(await codeOf(`mutation { ${mutation}(siteId: "${id}") { id } }`), mutation).toEqual(['CONFLICT']);
+    for (const mutation of ['cloneToTest', 'switchServices', 'removeTest']) {
+      expect(await codeOf(`mutation { ${mutation}(siteId: "${id}") { id } }`, TOKENS.bob), mutation).toEqual(['FORBIDDEN']);
+      expect(await codeOf(`mutation { ${mutation}(siteId: "${randomUUID()}") { id } }`), mutation).toEqual(['NOT_FOUND']);
+    }
+    expect((await site(id)).vms).toHaveLength(1);
+  });
+});
