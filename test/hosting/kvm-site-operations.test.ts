@@ -1,0 +1,102 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../support/graphql-client.js';
+import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
+import { provideLibvirt, type LibvirtServer } from '../support/libvirt-server.js';
+import { STATE } from '../support/servers.js';
+import { startSshd, type SshdServer } from '../support/sshd-server.js';
+import { createSite, deleteSite, finishTask } from '../inventory/inventory-fixture.js';
+
+/**
+ * Snapshots and the test copy on a real libvirtd with QEMU, reached over a real sshd on loopback.
+ * The VMs have no OS (an empty 1 GiB image), so they boot at once even under TCG; one site goes
+ * through every operation, to keep the emulated work small on a 2-CPU machine.
+ */
+const libvirt: LibvirtServer | Error = await provideLibvirt().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+
+const virsh = (...args: string[]) => execFileSync('virsh', ['--connect', 'qemu:///system', '--quiet', ...args], { encoding: 'utf8' }).trim();
+const domainState = (ref: string) => virsh('domstate', ref);
+const domainExists = (ref: string) => spawnSync('virsh', ['--connect', 'qemu:///system', 'domstate', ref], { stdio: 'ignore' }).status === 0;
+const SITE = 'query ($id: ID!) { site(id: $id) { state vm { id ref } vms { id role name ref } snapshots { id name state } } }';
+
+describe.skipIf(libvirt instanceof Error)('snapshots and the test copy on a kvm host', () => {
+  let sshd: SshdServer;
+  let instance: Instance;
+  let storageDir: string;
+  let siteId: string | null = null;
+
+  async function run(mutation: string) {
+    const data = await query(instance.url, `mutation { ${mutation} { id } }`, {}, TOKENS.alice);
+    const task = await finishTask(instance.url, (Object.values(data)[0] as { id: string }).id);
+    expect(task, mutation).toMatchObject({ state: 'SUCCEEDED', error: null });
+  }
+  const site = async () => (await query(instance.url, SITE, { id: siteId }, TOKENS.alice)).site;
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    storageDir = join(STATE, `kvm-operations-${randomUUID().slice(0, 8)}`);
+    mkdirSync(storageDir, { recursive: true, mode: 0o755 });
+    const baseImage = join(storageDir, 'base.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', baseImage, '1G']);
+    instance = await startInstance({
+      settings: {
+        secrets: { KVM_TEST_KEY: sshd.privateKey },
+        flavors: { small: { vcpus: 1, memoryMiB: 2048, diskGiB: 20 }, 'kvm-tiny': { vcpus: 1, memoryMiB: 64, diskGiB: 1, driver: 'kvm' } },
+        inventory: { reconcileSchedule: '0 0 0 1 1 *' },
+      },
+    });
+    const uri = `qemu+ssh://root@${sshd.host}:${sshd.port}/system?storageDir=${storageDir}&baseImage=${baseImage}&hostKey=${encodeURIComponent(sshd.hostKeyFingerprint)}`;
+    await query(
+      instance.url,
+      'mutation ($input: AddHypervisorHostInput!) { addHypervisorHost(input: $input) { id } }',
+      { input: { name: 'kvm-ops', driver: 'kvm', uri, credentialRef: 'secret:KVM_TEST_KEY', capacity: { vcpus: 4, memoryMiB: 1024, diskGiB: 20 } } },
+      TOKENS.admin,
+    );
+  });
+  afterAll(async () => {
+    if (siteId) await deleteSite(instance.url, siteId).catch(() => {});
+    await instance?.close();
+    await sshd?.stop();
+    if (storageDir) rmSync(storageDir, { recursive: true, force: true });
+    if (!(libvirt instanceof Error)) await libvirt.stop();
+  });
+
+  it('takes, restores and deletes a snapshot, clones production to a test VM, promotes it and removes the old one', async () => {
+    const started = performance.now();
+    const created = await createSite(instance.url, `kvm-ops-${randomUUID().slice(0, 4)}`, 'kvm-tiny');
+    siteId = created.siteId;
+    expect((await created.finished()).state).toBe('SUCCEEDED');
+    const production = (await site()).vm;
+
+    await run(`createSnapshot(siteId: "${siteId}", name: "running")`);
+    expect(virsh('snapshot-list', '--domain', production.ref, '--name')).toBe('running');
+    await run(`stopSite(id: "${siteId}", force: true)`);
+    expect(domainState(production.ref)).toBe('shut off');
+    // The snapshot was of a running VM: restoring it runs it again, and the site follows.
+    const [snapshot] = (await site()).snapshots;
+    await run(`restoreSnapshot(id: "${snapshot.id}")`);
+    expect(domainState(production.ref)).toBe('running');
+    expect((await site()).state).toBe('RUNNING');
+    await run(`deleteSnapshot(id: "${snapshot.id}")`);
+    expect(virsh('snapshot-list', '--domain', production.ref, '--name')).toBe('');
+
+    // A stopped production is copied as it is, and stays stopped.
+    await run(`stopSite(id: "${siteId}", force: true)`);
+    await run(`cloneToTest(siteId: "${siteId}")`);
+    const test = (await site()).vms.find((vm: { role: string }) => vm.role === 'TEST');
+    expect(virsh('domname', test.ref)).toBe(test.name);
+    expect(domainState(test.ref)).toBe('running');
+    expect(domainState(production.ref)).toBe('shut off');
+
+    await run(`switchServices(siteId: "${siteId}")`);
+    expect((await site()).vm.id).toBe(test.id);
+    await run(`removeTest(siteId: "${siteId}")`);
+    expect(domainExists(production.ref)).toBe(false);
+    expect(domainExists(test.ref)).toBe(true);
+    expect((await site()).vms).toEqual([{ id: test.id, role: 'PRODUCTION', name: test.name, ref: test.ref }]);
+    console.log(`kvm (${(libvirt as LibvirtServer).kvmUsable ? 'KVM' : 'TCG'}): create, snapshot, restore, clone, switch, remove in ${Math.round(performance.now() - started)} ms`);
+  });
+});
