@@ -172,4 +172,18 @@ describe.each(databases)('power and state operations through the gateway on $nam
     }
     expect((await site(id)).state).toBe('DISABLED');
   });
+
+  it('queues exactly one of two identical requests made at the same moment', async () => {
+    const id = await createSite('twice');
+    const gate = driver.hold();
+    try {
+      const answers = await Promise.all([1, 2].map(() => ask(`mutation { quarantineSite(id: "${id}") { id } }`)));
+      expect(answers.map((answer) => errorCodes(answer.body)[0] ?? 'QUEUED').sort()).toEqual(['CONFLICT', 'QUEUED']);
+      const { tasks } = await query(instance.url, `query ($id: ID!) { tasks(filter: { siteId: $id, kind: "quarantineSite" }) { totalCount } }`, { id }, TOKENS.alice);
+      expect(tasks.totalCount).toBe(1);
+    } finally {
+      gate.release();
+    }
+    await eventually(async () => expect((await site(id)).state).toBe('QUARANTINED'));
+  });
 });
