@@ -1,13 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 import { provideLibvirt, type LibvirtServer } from '../support/libvirt-server.js';
-import { STATE } from '../support/servers.js';
-import { startSshd, type SshdServer } from '../support/sshd-server.js';
+import { startKvmTestHost, type KvmTestHost } from '../support/kvm-test-host.js';
 import { createSite, deleteSite, finishTask } from '../inventory/inventory-fixture.js';
 
 /**
@@ -23,9 +20,8 @@ const domainExists = (ref: string) => spawnSync('virsh', ['--connect', 'qemu:///
 const SITE = 'query ($id: ID!) { site(id: $id) { state vm { id ref } vms { id role name ref } snapshots { id name state } } }';
 
 describe.skipIf(libvirt instanceof Error)('snapshots and the test copy on a kvm host', () => {
-  let sshd: SshdServer;
+  let host: KvmTestHost;
   let instance: Instance;
-  let storageDir: string;
   let siteId: string | null = null;
 
   async function run(mutation: string) {
@@ -36,31 +32,19 @@ describe.skipIf(libvirt instanceof Error)('snapshots and the test copy on a kvm 
   const site = async () => (await query(instance.url, SITE, { id: siteId }, TOKENS.alice)).site;
 
   beforeAll(async () => {
-    sshd = await startSshd();
-    storageDir = join(STATE, `kvm-operations-${randomUUID().slice(0, 8)}`);
-    mkdirSync(storageDir, { recursive: true, mode: 0o755 });
-    const baseImage = join(storageDir, 'base.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', baseImage, '1G']);
-    instance = await startInstance({
-      settings: {
-        secrets: { KVM_TEST_KEY: sshd.privateKey },
-        flavors: { small: { vcpus: 1, memoryMiB: 2048, diskGiB: 20 }, 'kvm-tiny': { vcpus: 1, memoryMiB: 64, diskGiB: 1, driver: 'kvm' } },
-        inventory: { reconcileSchedule: '0 0 0 1 1 *' },
-      },
-    });
-    const uri = `qemu+ssh://root@${sshd.host}:${sshd.port}/system?storageDir=${storageDir}&baseImage=${baseImage}&hostKey=${encodeURIComponent(sshd.hostKeyFingerprint)}`;
+    host = await startKvmTestHost('kvm-operations');
+    instance = await startInstance({ settings: host.settings });
     await query(
       instance.url,
       'mutation ($input: AddHypervisorHostInput!) { addHypervisorHost(input: $input) { id } }',
-      { input: { name: 'kvm-ops', driver: 'kvm', uri, credentialRef: 'secret:KVM_TEST_KEY', capacity: { vcpus: 4, memoryMiB: 1024, diskGiB: 20 } } },
+      { input: { name: 'kvm-ops', driver: 'kvm', uri: host.uri, credentialRef: host.credentialRef, capacity: { vcpus: 4, memoryMiB: 1024, diskGiB: 20 } } },
       TOKENS.admin,
     );
   });
   afterAll(async () => {
     if (siteId) await deleteSite(instance.url, siteId).catch(() => {});
     await instance?.close();
-    await sshd?.stop();
-    if (storageDir) rmSync(storageDir, { recursive: true, force: true });
+    await host?.stop();
     if (!(libvirt instanceof Error)) await libvirt.stop();
   });
 
