@@ -51,7 +51,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     history: new SiteHistoryLog(orm),
     operations,
     snapshots: new SnapshotService(orm, sites, operations, identity, clock),
-    testCopies: new TestCopyService(operations),
+    testCopies: new TestCopyService(operations, sites, identity, config.flavors),
   };
   const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
   await projection.start();

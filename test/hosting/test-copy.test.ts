@@ -32,8 +32,8 @@ describe('the test copy through the gateway (sim)', () => {
     return (await query(instance.url, `query ($id: ID!) { task(id: $id) { ${TASK} } }`, { id: started.id }, token)).task;
   }
   const site = async (id: string) => (await query(instance.url, SITE, { id }, TOKENS.alice)).site;
-  async function createSite(name: string) {
-    const task = await run(`createSite(input: { name: "${name}", flavor: "small" })`);
+  async function createSite(name: string, token: string = TOKENS.alice) {
+    const task = await run(`createSite(input: { name: "${name}", flavor: "small" })`, token);
     expect(task.state).toBe('SUCCEEDED');
     return task.siteId as string;
   }
@@ -92,6 +92,20 @@ describe('the test copy through the gateway (sim)', () => {
     expect((await driver.get(production.ref))!.powerState).toBe('running');
     expect((await driver.list()).filter((vm) => vm.labels.siteId === id)).toHaveLength(1);
     expect(await allocated()).toEqual(before);
+  });
+
+  it("counts a test copy's vCPUs against its owner's quota until it goes, and keeps the site from being resized meanwhile", async () => {
+    await query(instance.url, 'mutation { setQuota(user: "bob", limits: { vcpus: 3 }) { updatedBy } }', {}, TOKENS.admin);
+    const [first, second] = [await createSite('bobs-first', TOKENS.bob), await createSite('bobs-second', TOKENS.bob)];
+    expect((await run(`cloneToTest(siteId: "${first}")`, TOKENS.bob)).state).toBe('SUCCEEDED');
+    expect(await codeOf(`mutation { cloneToTest(siteId: "${second}") { id } }`, TOKENS.bob)).toEqual(['QUOTA_EXCEEDED']);
+    expect(await codeOf(`mutation { resizeSite(id: "${first}", flavor: "medium") { id } }`, TOKENS.bob)).toEqual(['CONFLICT']);
+    expect((await run(`removeTest(siteId: "${first}")`, TOKENS.bob)).state).toBe('SUCCEEDED');
+    expect((await run(`cloneToTest(siteId: "${second}")`, TOKENS.bob)).state).toBe('SUCCEEDED');
+    // Deleting a site gives back its test copy's share too.
+    expect((await run(`deleteSite(id: "${second}")`, TOKENS.bob)).state).toBe('SUCCEEDED');
+    const third = await createSite('bobs-third', TOKENS.bob);
+    expect((await run(`cloneToTest(siteId: "${third}")`, TOKENS.bob)).state).toBe('SUCCEEDED');
   });
 
   it('refuses switching or removing without a test copy, unknown sites and people who may not manage the site', async () => {

@@ -151,6 +151,8 @@ export class SiteService {
     const quota = reserved.vcpus || reserved.memoryMiB ? await this.options.identity.effectiveQuota(site.owner) : null;
     const published = await this.orm.em.fork().transactional(async (em) => {
       await guardSiteTask(em, site.id, 'resizeSite', principal);
+      // A test copy keeps the hardware it was cloned with, and gives back the quota it took.
+      if (await em.count(VmEntity, { siteId: site.id, role: 'TEST' })) throw conflict(`Site ${site.name} has a test copy; remove it or switch to it before resizing`);
       if (quota) await reserveUsage(em, site.owner, reserved, quota);
       return this.tasks.submit(em, { kind: 'resizeSite', subjectId: site.id, input: { flavor: flavorName, reserved }, principal, stepNames: stepNamesOf('resizeSite') });
     });

@@ -3,7 +3,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import { conflict } from '../../../core/errors.js';
 import type { Principal } from '../../../core/principal.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
+import type { Config } from '../../../core/config.js';
+import type { IdentityClient } from '../../identity/client/identity-client.js';
 import type { SiteOperations } from '../lifecycle/site-operations.js';
+import { reserveUsage } from '../quota/site-usage.js';
+import type { SiteService } from '../sites/site-service.js';
+import { testCopyResources } from './test-copy-resources.js';
 import type { Site } from '../sites/site-entity.js';
 import { VmEntity } from '../vms/vm-entity.js';
 
@@ -14,14 +19,27 @@ const vmsOf = async (em: EntityManager, site: Site) => {
 
 /** A site's test copy: cloned from production, promoted in its place, removed. */
 export class TestCopyService {
-  constructor(private readonly operations: SiteOperations) {}
+  constructor(
+    private readonly operations: SiteOperations,
+    private readonly sites: SiteService,
+    private readonly identity: Pick<IdentityClient, 'effectiveQuota'>,
+    private readonly flavors: Config['flavors'],
+  ) {}
 
-  /** One test copy per site. Its VM is recorded with the request, named after itself (the site's names may have swapped). */
-  clone(principal: Principal, siteId: string): Promise<TaskView> {
+  /**
+   * One test copy per site. Its VM is recorded with the request, named after itself (the site's
+   * names may have swapped), and its vCPUs and memory are reserved against the owner's quota
+   * (QUOTA_EXCEEDED writes nothing) until it is removed.
+   */
+  async clone(principal: Principal, siteId: string): Promise<TaskView> {
+    const { owner } = await this.sites.get(principal, siteId, 'manage');
+    const quota = await this.identity.effectiveQuota(owner);
     return this.operations.submit(principal, siteId, 'cloneToTest', {}, async (em, site) => {
       const { production, test } = await vmsOf(em, site);
       if (test) throw conflict(`Site ${site.name} already has a test copy (${test.name}); remove it or switch to it first`);
       if (!production?.ref) throw conflict(`Site ${site.name} has no production VM on a hypervisor to copy`);
+      const reserved = testCopyResources(this.flavors, site.flavor);
+      await reserveUsage(em, site.owner, reserved, quota);
       const id = randomUUID();
       em.create(VmEntity, { id, siteId: site.id, role: 'TEST', name: `${site.name}-test-${id.slice(0, 8)}`, ref: null });
       await em.flush();

@@ -2,6 +2,7 @@ import { Conflict } from '../../../drivers/driver.js';
 import { releaseUsage } from '../quota/site-usage.js';
 import { SnapshotEntity } from '../snapshots/snapshot-entity.js';
 import { VmEntity, type VmRole } from '../vms/vm-entity.js';
+import { testCopyResources } from '../test-copy/test-copy-resources.js';
 import { loadSite, loadVm, progressOf, siteVm, vmDriver, type SiteStepContext, type SiteWorkflow } from './site-vm.js';
 import { ensureRunning, ensureStopped, followProductionPower } from './vm-power.js';
 
@@ -75,7 +76,12 @@ export const cloneToTestWorkflow: SiteWorkflow<TestCopyInput> = {
     },
   ],
   async settle(context, outcome) {
-    if (outcome !== 'SUCCEEDED') await context.em.nativeDelete(VmEntity, { id: context.input.testVmId, role: 'TEST' });
+    if (outcome === 'SUCCEEDED') return;
+    const site = await loadSite(context);
+    await context.em.transactional(async (em) => {
+      const removed = await em.nativeDelete(VmEntity, { id: context.input.testVmId, role: 'TEST' });
+      if (removed) await releaseUsage(em, site.owner, testCopyResources(context.deps.flavors, site.flavor));
+    });
   },
 };
 
@@ -153,8 +159,8 @@ export const removeTestWorkflow: SiteWorkflow<TestCopyInput> = {
         await context.em.transactional(async (em) => {
           const manual = await em.count(SnapshotEntity, { vmId: context.input.testVmId, kind: 'MANUAL' });
           await em.nativeDelete(SnapshotEntity, { vmId: context.input.testVmId });
-          if (manual) await releaseUsage(em, site.owner, { snapshots: manual });
-          await em.nativeDelete(VmEntity, { id: context.input.testVmId, role: 'TEST' });
+          const removed = await em.nativeDelete(VmEntity, { id: context.input.testVmId, role: 'TEST' });
+          await releaseUsage(em, site.owner, { snapshots: manual, ...(removed ? testCopyResources(context.deps.flavors, site.flavor) : {}) });
         });
       },
     },
