@@ -45,7 +45,7 @@ describe('the test copy through the gateway (sim)', () => {
     await run(`createSnapshot(siteId: "${id}", name: "before-copy")`);
 
     const cloned = await run(`cloneToTest(siteId: "${id}")`);
-    expect(cloned).toMatchObject({ state: 'SUCCEEDED', steps: ['place-test', 'stop-production', 'clone-vm', 'start-production', 'start-test'].map((name) => ({ name, state: 'SUCCEEDED' })) });
+    expect(cloned).toMatchObject({ state: 'SUCCEEDED', steps: ['place-test', 'stop-production', 'revert-to-snapshot', 'clone-vm', 'return-production', 'start-production', 'start-test'].map((name) => ({ name, state: 'SUCCEEDED' })) });
     const withTest = await site(id);
     expect(withTest.state).toBe('RUNNING');
     const test = withTest.vms.find((vm: { role: string }) => vm.role === 'TEST');
@@ -78,18 +78,38 @@ describe('the test copy through the gateway (sim)', () => {
     expect((await driver.get(test.ref))!.powerState).toBe('stopped');
   });
 
+  it('copies a snapshot of production when given one, and gives production back as it was', async () => {
+    const id = await createSite('from-snapshot');
+    await run(`createSnapshot(siteId: "${id}", name: "small-days")`);
+    const { site: before } = await query(instance.url, `query ($id: ID!) { site(id: $id) { vm { ref } snapshots { id } } }`, { id }, TOKENS.alice);
+    await run(`resizeSite(id: "${id}", flavor: "medium")`);
+    const cloned = await run(`cloneToTest(siteId: "${id}", fromSnapshot: "${before.snapshots[0].id}")`);
+    expect(cloned.state).toBe('SUCCEEDED');
+    const test = (await site(id)).vms.find((vm: { role: string }) => vm.role === 'TEST');
+    expect(await driver.get(test.ref)).toMatchObject({ vcpus: 1, memoryMiB: 2048, powerState: 'running' });
+    expect(await driver.get(before.vm.ref)).toMatchObject({ vcpus: 2, memoryMiB: 4096, powerState: 'running' });
+    // The snapshot that held production is gone; the chosen one stays.
+    expect((await driver.listSnapshots(before.vm.ref)).map((snapshot) => snapshot.name)).toEqual(['small-days']);
+    await run(`removeTest(siteId: "${id}")`);
+    expect(await codeOf(`mutation { cloneToTest(siteId: "${id}", fromSnapshot: "${randomUUID()}") { id } }`)).toEqual(['NOT_FOUND']);
+    expect(await codeOf(`mutation { cloneToTest(siteId: "${id}", fromSnapshot: "nope") { id } }`)).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('undoes a clone that fails: no test VM, no placement, production running again', async () => {
     const id = await createSite('clone-fails');
     const production = (await site(id)).vm;
     const allocated = async () => (await query(instance.url, '{ hypervisorHosts { allocated { vcpus memoryMiB diskGiB } } }', {}, TOKENS.admin)).hypervisorHosts;
     const before = await allocated();
+    await run(`createSnapshot(siteId: "${id}", name: "start")`);
+    const { site: withSnapshot } = await query(instance.url, `query ($id: ID!) { site(id: $id) { snapshots { id } } }`, { id }, TOKENS.alice);
     driver.injectFault('clone', new Fatal('sim: disk copy failed'));
-    const task = await run(`cloneToTest(siteId: "${id}")`);
+    const task = await run(`cloneToTest(siteId: "${id}", fromSnapshot: "${withSnapshot.snapshots[0].id}")`);
     expect(task).toMatchObject({ state: 'FAILED', error: { step: 'clone-vm', message: expect.stringContaining('disk copy failed') } });
     const after = await site(id);
     expect(after.vms.map((vm: { role: string }) => vm.role)).toEqual(['PRODUCTION']);
     expect(after.state).toBe('RUNNING');
     expect((await driver.get(production.ref))!.powerState).toBe('running');
+    expect((await driver.listSnapshots(production.ref)).map((snapshot) => snapshot.name)).toEqual(['start']);
     expect((await driver.list()).filter((vm) => vm.labels.siteId === id)).toHaveLength(1);
     expect(await allocated()).toEqual(before);
   });

@@ -7,8 +7,12 @@ import { Task } from '../tasks/task-types.js';
 @Resolver()
 export class TestCopyResolver {
   @Mutation(() => Task, { description: "Makes the site's test copy: a TEST VM cloned from production, with a name of its own. Production is shut down for the copy and started again." })
-  async cloneToTest(@Arg('siteId', () => ID) siteId: string, @Ctx() context: HostingContext): Promise<Task> {
-    return toTask(await context.testCopies.clone(signedIn(context.principal), siteId));
+  async cloneToTest(
+    @Arg('siteId', () => ID) siteId: string,
+    @Ctx() context: HostingContext,
+    @Arg('fromSnapshot', () => ID, { nullable: true, description: 'A snapshot of production to copy, instead of production as it is now; production is given back as it was.' }) fromSnapshot?: string | null,
+  ): Promise<Task> {
+    return toTask(await context.testCopies.clone(signedIn(context.principal), siteId, fromSnapshot));
   }
 
   @Mutation(() => Task, { description: 'The test copy and production swap roles, service names and addresses: the promoted VM answers on the production name.' })

@@ -1,4 +1,4 @@
-import { Conflict } from '../../../drivers/driver.js';
+import { Conflict, NotFound } from '../../../drivers/driver.js';
 import { releaseUsage } from '../quota/site-usage.js';
 import { SnapshotEntity } from '../snapshots/snapshot-entity.js';
 import { VmEntity, type VmRole } from '../vms/vm-entity.js';
@@ -10,14 +10,36 @@ export interface TestCopyInput {
   testVmId: string;
 }
 
+export interface CloneInput extends TestCopyInput {
+  /** A snapshot of production to copy instead of production as it is now. */
+  snapshotId?: string | null;
+}
+
+/** The hypervisor's name of the snapshot that keeps production as it was while it is reverted for the copy. */
+const holdName = (context: SiteStepContext<CloneInput>) => `hold-${context.taskId.slice(0, 8)}`;
+
+/** Production back as it was before the copy, and the snapshot that held it gone. */
+async function returnProduction(context: SiteStepContext<CloneInput>) {
+  const hold = context.output.holdRef as string | undefined;
+  if (!hold) return;
+  const production = await siteVm(context);
+  const driver = await vmDriver(context);
+  const kept = (await driver.listSnapshots(production.ref)).some((snapshot) => snapshot.ref === hold);
+  if (!kept) return;
+  await driver.revertSnapshot(production.ref, hold, progressOf(context));
+  await driver.deleteSnapshot(production.ref, hold, progressOf(context));
+}
+
 const testVm = (context: SiteStepContext<TestCopyInput>) => context.em.findOneOrFail(VmEntity, { id: context.input.testVmId });
 
 /**
  * A test VM cloned from production on production's host. Hypervisors clone a stopped VM only (a
  * running disk changes under the copy), so production is shut down cleanly for the copy and started
- * again right after: the test copy is production as it was at that moment.
+ * again right after: the test copy is production as it was at that moment. Given a snapshot, the
+ * copy is of the snapshot: production is held in a snapshot of its own, reverted to the chosen one
+ * (and powered off, should that one have been taken running), copied, and given back as it was.
  */
-export const cloneToTestWorkflow: SiteWorkflow<TestCopyInput> = {
+export const cloneToTestWorkflow: SiteWorkflow<CloneInput> = {
   kind: 'cloneToTest',
   steps: [
     {
@@ -46,6 +68,21 @@ export const cloneToTestWorkflow: SiteWorkflow<TestCopyInput> = {
       },
     },
     {
+      name: 'revert-to-snapshot',
+      async run(context) {
+        if (!context.input.snapshotId) return;
+        const chosen = await context.em.findOne(SnapshotEntity, { id: context.input.snapshotId });
+        if (!chosen?.ref) throw new NotFound(`snapshot ${context.input.snapshotId} is gone`);
+        const production = await siteVm(context);
+        const driver = await vmDriver(context);
+        const hold = await driver.createSnapshot(production.ref, holdName(context), progressOf(context));
+        await context.record('holdRef', hold.ref);
+        const reverted = await driver.revertSnapshot(production.ref, chosen.ref, progressOf(context));
+        if (reverted.powerState !== 'stopped') await driver.powerOff(production.ref, progressOf(context));
+      },
+      undo: returnProduction,
+    },
+    {
       name: 'clone-vm',
       async run(context) {
         const [production, test] = [await loadVm(context), await testVm(context)];
@@ -61,6 +98,10 @@ export const cloneToTestWorkflow: SiteWorkflow<TestCopyInput> = {
         test.ref = null;
         await context.em.flush();
       },
+    },
+    {
+      name: 'return-production',
+      run: returnProduction,
     },
     {
       name: 'start-production',
