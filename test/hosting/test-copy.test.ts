@@ -78,6 +78,24 @@ describe('the test copy through the gateway (sim)', () => {
     expect((await driver.get(test.ref))!.powerState).toBe('stopped');
   });
 
+  it('places the test copy on the host of production, even when another host has more room', async () => {
+    const id = await createSite('pinned');
+    const production = (await site(id)).vm;
+    await query(
+      instance.url,
+      'mutation ($input: AddHypervisorHostInput!) { addHypervisorHost(input: $input) { id } }',
+      { input: { name: 'sim-roomy', driver: 'sim', uri: 'sim:///roomy', capacity: { vcpus: 4096, memoryMiB: 64 * 1024 * 1024, diskGiB: 1024 * 1024 } } },
+      TOKENS.admin,
+    );
+    const elsewhere = await createSite('elsewhere');
+    const where = async (vmId: string) => (await query(instance.url, PLACEMENT, { vmId }, TOKENS.admin)).vmPlacement.host.name;
+    expect(await where((await site(elsewhere)).vm.id)).toBe('sim-roomy');
+    await run(`cloneToTest(siteId: "${id}")`);
+    const test = (await site(id)).vms.find((vm: { role: string }) => vm.role === 'TEST');
+    expect(await where(test.id)).toBe(await where(production.id));
+    await run(`removeTest(siteId: "${id}")`);
+  });
+
   it('copies a snapshot of production when given one, and gives production back as it was', async () => {
     const id = await createSite('from-snapshot');
     await run(`createSnapshot(siteId: "${id}", name: "small-days")`);
