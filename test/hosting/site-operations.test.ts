@@ -106,6 +106,9 @@ describe.each(databases)('power and state operations through the gateway on $nam
     const suspended = await site(id);
     expect(suspended).toMatchObject({ state: 'DISABLED', suspension: { reason: 'invoice 42 unpaid', suspendedBy: 'root' } });
     expect((await vmOf(id))!.powerState).toBe('stopped');
+    // Lists show it too.
+    const { sites } = await query(instance.url, '{ sites(filter: { nameContains: "unpaid" }) { edges { node { state suspension { reason suspendedAt } } } } }', {}, TOKENS.alice);
+    expect(sites.edges).toEqual([{ node: { state: 'DISABLED', suspension: { reason: 'invoice 42 unpaid', suspendedAt: suspended.suspension.suspendedAt } } }]);
 
     const refused = await ask(`mutation { enableSite(id: "${id}") { id } }`);
     expect(errorCodes(refused.body)).toEqual(['SITE_SUSPENDED']);
