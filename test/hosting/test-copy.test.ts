@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Fatal } from '../../drivers/driver.js';
+import { Fatal, Transient } from '../../drivers/driver.js';
 import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
 import { collect, errorCodes, graphql, query, sse } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 
-const TASK = 'id kind state siteId steps { name state } error { code message step }';
+const TASK = 'id kind state siteId attempt steps { name state } error { code message step }';
 const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { type } }';
 const SITE = 'query ($id: ID!) { site(id: $id) { state vm { id name ref } vms { id role name ref } } }';
 const PLACEMENT = 'query ($vmId: ID!) { vmPlacement(vmId: $vmId) { host { name } } }';
@@ -111,6 +111,17 @@ describe('the test copy through the gateway (sim)', () => {
     await run(`removeTest(siteId: "${id}")`);
     expect(await codeOf(`mutation { cloneToTest(siteId: "${id}", fromSnapshot: "${randomUUID()}") { id } }`)).toEqual(['NOT_FOUND']);
     expect(await codeOf(`mutation { cloneToTest(siteId: "${id}", fromSnapshot: "nope") { id } }`)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('resumes a clone whose step was cut off after the hypervisor made the copy, finding that copy', async () => {
+    const id = await createSite('resumed');
+    driver.injectFault('clone', new Transient('sim: connection lost'), 1, 'after');
+    const task = await run(`cloneToTest(siteId: "${id}")`);
+    expect(task).toMatchObject({ state: 'SUCCEEDED', attempt: 2 });
+    const { site: resumed } = await query(instance.url, `query ($id: ID!) { site(id: $id) { vms { role ref } } }`, { id }, TOKENS.alice);
+    expect((await driver.list()).filter((vm) => vm.labels.siteId === id).map((vm) => vm.ref).sort()).toEqual(resumed.vms.map((vm: { ref: string }) => vm.ref).sort());
+    expect(resumed.vms).toHaveLength(2);
+    await run(`removeTest(siteId: "${id}")`);
   });
 
   it('undoes a clone that fails: no test VM, no placement, production running again', async () => {
