@@ -113,7 +113,7 @@ describe.each(databases)('power and state operations through the gateway on $nam
     const refused = await ask(`mutation { enableSite(id: "${id}") { id } }`);
     expect(errorCodes(refused.body)).toEqual(['SITE_SUSPENDED']);
     expect(refused.body.errors![0]!.message).toContain('invoice 42 unpaid');
-    for (const mutation of [`startSite(id: "${id}")`, `deleteSite(id: "${id}")`, `cancelSite(id: "${id}")`, `createSnapshot(siteId: "${id}")`, `cloneToTest(siteId: "${id}")`]) {
+    for (const mutation of [`startSite(id: "${id}")`, `deleteSite(id: "${id}")`, `cancelSite(id: "${id}")`, `createSnapshot(siteId: "${id}")`, `cloneToTest(siteId: "${id}")`, `resizeSite(id: "${id}", flavor: "medium")`]) {
       expect(await codeOf(`mutation { ${mutation} { id } }`), mutation).toEqual(['SITE_SUSPENDED']);
     }
     expect(await codeOf(`mutation { unsuspendSite(id: "${id}") { id } }`)).toEqual(['FORBIDDEN']);

@@ -11,6 +11,7 @@ import type { TaskService } from '../../../core/tasks/task-service.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { applySiteAccessChanges } from '../access/site-access-projection.js';
+import { assertNotLocked } from '../lifecycle/operation-rules.js';
 import { guardSiteTask } from '../lifecycle/site-task-guard.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import { reserveUsage, siteResources } from '../quota/site-usage.js';
@@ -143,6 +144,7 @@ export class SiteService {
     const site = await this.get(principal, id, 'manage');
     const flavor = this.flavors[flavorName];
     if (!flavor) throw badInput(`Unknown flavor "${flavorName.slice(0, 80)}"; choose one of ${Object.keys(this.flavors).join(', ')}`, 'flavor');
+    assertNotLocked(site, 'resizeSite', principal);
     if (site.state !== 'RUNNING' && site.state !== 'STOPPED') throw conflict(`Site ${site.name} is ${site.state}: only a running or stopped site can be resized`);
     if (site.flavor === flavorName) throw conflict(`Site ${site.name} already has the flavor ${flavorName}`);
     const current = this.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0, diskGiB: 0 };
