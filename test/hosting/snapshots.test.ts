@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Fatal } from '../../drivers/driver.js';
 import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
 import { collect, errorCodes, graphql, query, sse } from '../support/graphql-client.js';
@@ -73,6 +74,10 @@ describe('snapshots through the gateway (sim)', () => {
 
   it('deletes a snapshot from the site and the hypervisor, and gives its quota back', async () => {
     const id = await createSite('quota', TOKENS.bob);
+    // A snapshot the hypervisor would not take leaves no row and takes no quota.
+    context.driver.injectFault('createSnapshot', new Fatal('sim: storage full'));
+    expect(await run(`createSnapshot(siteId: "${id}", name: "broken")`, TOKENS.bob)).toMatchObject({ state: 'FAILED', error: { step: 'take-snapshot' } });
+    expect((await site(id, TOKENS.bob)).snapshots).toEqual([]);
     for (const name of ['one', 'two', 'three']) expect((await run(`createSnapshot(siteId: "${id}", name: "${name}")`, TOKENS.bob)).state).toBe('SUCCEEDED');
     expect(await codeOf(`mutation { createSnapshot(siteId: "${id}", name: "four") { id } }`, TOKENS.bob)).toEqual(['QUOTA_EXCEEDED']);
     const { snapshots, vmRef } = await site(id, TOKENS.bob);
