@@ -6,6 +6,7 @@ import type { SubgraphClient } from '../graphql/subgraph-client.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import type { HypervisorDriver } from '../../drivers/driver.js';
+import type { ServiceAddresses } from '../../subgraphs/hosting/test-copy/service-addresses.js';
 
 /** What tests and embedders may supply instead of what the configuration would build. */
 export interface RoleOverrides {
@@ -14,6 +15,8 @@ export interface RoleOverrides {
   queueOptions?: QueueOptions;
   /** The time site history is stamped with (tests write a month of history in seconds). */
   clock?: () => Date;
+  /** What the worker tells of test copies' service names and addresses, instead of nothing. */
+  serviceAddresses?: ServiceAddresses;
 }
 
 /** What every role in one process shares: configuration, the queue and bus, and its shutdown list. */

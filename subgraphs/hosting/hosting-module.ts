@@ -45,7 +45,7 @@ export const hostingModule = defineSubgraph({
     const placed = placedVmDrivers(inventory, hostDrivers);
     // Every driver call is counted and timed on /metrics, whichever driver it is.
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock, serviceAddresses: overrides.serviceAddresses });
   },
 
   async schedule({ config, bus, queue, logger, onClose, overrides }, orm) {

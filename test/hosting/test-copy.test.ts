@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fatal, Transient } from '../../drivers/driver.js';
 import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
+import type { ServiceAddresses } from '../../subgraphs/hosting/test-copy/service-addresses.js';
 import { collect, errorCodes, graphql, query, sse } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 
@@ -14,9 +15,16 @@ const PLACEMENT = 'query ($vmId: ID!) { vmPlacement(vmId: $vmId) { host { name }
 describe('the test copy through the gateway (sim)', () => {
   let instance: Instance;
   const driver = new SimDriver({ store: new MemorySimVmStore() });
+  /** What ipreg would have been told. */
+  const told: string[] = [];
+  const serviceAddresses: ServiceAddresses = {
+    addTest: async ({ testVmId }) => void told.push(`add ${testVmId}`),
+    removeTest: async ({ testVmId }) => void told.push(`remove ${testVmId}`),
+    assign: async ({ productionVmId, testVmId }) => void told.push(`production ${productionVmId} test ${testVmId}`),
+  };
 
   beforeAll(async () => {
-    instance = await startInstance({ overrides: { driver } });
+    instance = await startInstance({ overrides: { driver, serviceAddresses } });
   });
   afterAll(async () => {
     await instance?.close();
@@ -45,7 +53,7 @@ describe('the test copy through the gateway (sim)', () => {
     await run(`createSnapshot(siteId: "${id}", name: "before-copy")`);
 
     const cloned = await run(`cloneToTest(siteId: "${id}")`);
-    expect(cloned).toMatchObject({ state: 'SUCCEEDED', steps: ['place-test', 'stop-production', 'revert-to-snapshot', 'clone-vm', 'return-production', 'start-production', 'start-test'].map((name) => ({ name, state: 'SUCCEEDED' })) });
+    expect(cloned).toMatchObject({ state: 'SUCCEEDED', steps: ['place-test', 'add-test-addresses', 'stop-production', 'revert-to-snapshot', 'clone-vm', 'return-production', 'start-production', 'start-test'].map((name) => ({ name, state: 'SUCCEEDED' })) });
     const withTest = await site(id);
     expect(withTest.state).toBe('RUNNING');
     const test = withTest.vms.find((vm: { role: string }) => vm.role === 'TEST');
@@ -68,6 +76,7 @@ describe('the test copy through the gateway (sim)', () => {
     expect(snapshots.snapshots).toEqual([{ name: 'before-copy', vm: { id: production.id, role: 'TEST' } }]);
 
     expect((await run(`removeTest(siteId: "${id}")`)).state).toBe('SUCCEEDED');
+    expect(told.splice(0)).toEqual([`add ${test.id}`, `production ${test.id} test ${production.id}`, `remove ${production.id}`]);
     const after = await site(id);
     expect(after.vms).toEqual([{ id: test.id, role: 'PRODUCTION', name: test.name, ref: test.ref }]);
     expect(await driver.get(production.ref)).toBeNull();
@@ -134,6 +143,9 @@ describe('the test copy through the gateway (sim)', () => {
     driver.injectFault('clone', new Fatal('sim: disk copy failed'));
     const task = await run(`cloneToTest(siteId: "${id}", fromSnapshot: "${withSnapshot.snapshots[0].id}")`);
     expect(task).toMatchObject({ state: 'FAILED', error: { step: 'clone-vm', message: expect.stringContaining('disk copy failed') } });
+    // The test copy's name and addresses were given back with the rest.
+    const [added, removed] = told.splice(0).slice(-2);
+    expect(removed).toBe(added!.replace('add', 'remove'));
     const after = await site(id);
     expect(after.vms.map((vm: { role: string }) => vm.role)).toEqual(['PRODUCTION']);
     expect(after.state).toBe('RUNNING');

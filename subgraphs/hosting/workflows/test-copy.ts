@@ -57,6 +57,15 @@ export const cloneToTestWorkflow: SiteWorkflow<CloneInput> = {
       },
     },
     {
+      name: 'add-test-addresses',
+      async run(context) {
+        await context.deps.serviceAddresses.addTest({ siteId: context.subjectId, testVmId: context.input.testVmId });
+      },
+      async undo(context) {
+        await context.deps.serviceAddresses.removeTest({ siteId: context.subjectId, testVmId: context.input.testVmId });
+      },
+    },
+    {
       name: 'stop-production',
       async run(context) {
         // Recorded before the stop: a retried step finds production stopped, and must still start it again.
@@ -185,6 +194,12 @@ export const removeTestWorkflow: SiteWorkflow<TestCopyInput> = {
         if (!test || !driver) return;
         const ref = test.ref ?? (await driver.findByName(test.name))?.ref;
         if (ref) await driver.destroy(ref, progressOf(context));
+      },
+    },
+    {
+      name: 'remove-test-addresses',
+      async run(context) {
+        await context.deps.serviceAddresses.removeTest({ siteId: context.subjectId, testVmId: context.input.testVmId });
       },
     },
     {
