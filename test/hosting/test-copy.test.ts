@@ -155,6 +155,31 @@ describe('the test copy through the gateway (sim)', () => {
     expect(await allocated()).toEqual(before);
   });
 
+  // Each hypervisor call cloneToTest(fromSnapshot) makes, failing once: what was done is undone.
+  it.each([
+    { operation: 'shutdown', step: 'stop-production' },
+    { operation: 'createSnapshot', step: 'revert-to-snapshot' },
+    { operation: 'revertSnapshot', step: 'revert-to-snapshot' },
+    { operation: 'clone', step: 'clone-vm' },
+    { operation: 'deleteSnapshot', step: 'return-production' },
+    { operation: 'start', step: 'start-production' },
+  ] as const)('a fault in $operation ($step) leaves production as it was, and nothing of the copy', async ({ operation, step }) => {
+    const id = await createSite(`fault-${operation.toLowerCase()}`);
+    await run(`createSnapshot(siteId: "${id}", name: "chosen")`);
+    const { site: before } = await query(instance.url, `query ($id: ID!) { site(id: $id) { vm { ref } snapshots { id } } }`, { id }, TOKENS.alice);
+    const allocated = async () => (await query(instance.url, '{ hypervisorHosts { name allocated { vcpus memoryMiB diskGiB } } }', {}, TOKENS.admin)).hypervisorHosts;
+    const room = await allocated();
+    driver.injectFault(operation, new Fatal(`sim: ${operation} refused`));
+    const task = await run(`cloneToTest(siteId: "${id}", fromSnapshot: "${before.snapshots[0].id}")`);
+    expect(task).toMatchObject({ state: 'FAILED', error: { step } });
+    expect(task.error.message).not.toContain('could not undo');
+    expect((await site(id)).vms.map((vm: { role: string }) => vm.role)).toEqual(['PRODUCTION']);
+    expect((await site(id)).state).toBe('RUNNING');
+    expect((await driver.list()).filter((vm) => vm.labels.siteId === id).map((vm) => [vm.ref, vm.powerState])).toEqual([[before.vm.ref, 'running']]);
+    expect((await driver.listSnapshots(before.vm.ref)).map((snapshot) => snapshot.name)).toEqual(['chosen']);
+    expect(await allocated()).toEqual(room);
+  });
+
   it("counts a test copy's vCPUs against its owner's quota until it goes, and keeps the site from being resized meanwhile", async () => {
     await query(instance.url, 'mutation { setQuota(user: "bob", limits: { vcpus: 3 }) { updatedBy } }', {}, TOKENS.admin);
     const [first, second] = [await createSite('bobs-first', TOKENS.bob), await createSite('bobs-second', TOKENS.bob)];
