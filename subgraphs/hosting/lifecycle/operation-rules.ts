@@ -2,7 +2,7 @@ import { conflict, HostgraphError } from '../../../core/errors.js';
 import type { Principal } from '../../../core/principal.js';
 import type { Site } from '../sites/site-entity.js';
 import type { SiteState } from '../sites/site-state.js';
-import type { SiteTaskKind } from '../workflows/site-workflows.js';
+import type { SiteOperationKind } from '../workflows/site-workflows.js';
 
 /** States in which a site has a VM that operations can act on. */
 export const WITH_VM: readonly SiteState[] = ['RUNNING', 'STOPPED', 'DISABLED', 'QUARANTINED'];
@@ -23,7 +23,10 @@ interface OperationRule {
   once?: boolean;
 }
 
-const RULES: Record<Exclude<SiteTaskKind, 'createSite'>, OperationRule> = {
+/** The kinds whose requests are checked here; a kind without a rule is never held back by them. */
+export type GuardedKind = 'startSite' | 'stopSite' | 'rebootSite' | 'resizeSite' | 'deleteSite' | SiteOperationKind;
+
+const RULES: Record<GuardedKind, OperationRule> = {
   // Power changes of a site being created run after its createSite, as they always have.
   startSite: { states: ['PROVISIONING', 'RUNNING', 'STOPPED'], group: 'power' },
   stopSite: { states: ['PROVISIONING', 'RUNNING', 'STOPPED'], group: 'power' },
@@ -64,7 +67,7 @@ export const isSuspended = (site: Pick<Site, 'suspendedAt'>) => site.suspendedAt
  * Whether anyone may ask for `kind` on the site: a cancelled site takes nothing but deleteSite
  * (SITE_CANCELLED), a suspended one nothing from its own admins (SITE_SUSPENDED).
  */
-export function assertNotLocked(site: Site, kind: Exclude<SiteTaskKind, 'createSite'>, principal: Principal): void {
+export function assertNotLocked(site: Site, kind: GuardedKind, principal: Principal): void {
   const rule = RULES[kind];
   if (site.state === 'CANCELLED' && kind !== 'deleteSite') {
     throw new HostgraphError('SITE_CANCELLED', `Site ${site.name} is cancelled and will be destroyed; nothing but deleteSite runs on it now`);
@@ -77,7 +80,7 @@ export function assertNotLocked(site: Site, kind: Exclude<SiteTaskKind, 'createS
 }
 
 /** The site must be in a state the operation starts from (CONFLICT). */
-export function assertStartingState(site: Site, kind: Exclude<SiteTaskKind, 'createSite'>): void {
+export function assertStartingState(site: Site, kind: GuardedKind): void {
   const { states } = RULES[kind];
   if (!states.includes(site.state)) throw conflict(`Site ${site.name} is ${site.state}: ${verb(kind)} needs it ${states.join(' or ')}`);
 }
@@ -88,13 +91,13 @@ export interface ActiveTask {
 }
 
 /** Refuses a request that would wait behind a queued or running task it conflicts with; names that task. */
-export function assertNoConflictingTask(site: Pick<Site, 'name'>, kind: Exclude<SiteTaskKind, 'createSite'>, active: ActiveTask[]): void {
+export function assertNoConflictingTask(site: Pick<Site, 'name'>, kind: GuardedKind, active: ActiveTask[]): void {
   const rule = RULES[kind];
   const blocker = active.find((task) => {
     if (task.kind === 'deleteSite') return true;
     if (task.kind === 'cancelSite') return kind !== 'deleteSite';
     if (rule.once && task.kind === kind) return true;
-    const group = RULES[task.kind as keyof typeof RULES]?.group;
+    const group = RULES[task.kind as GuardedKind]?.group;
     return group !== undefined && HELD_BACK_BY[rule.group].includes(group);
   });
   if (blocker) {

@@ -2,15 +2,14 @@ import { raw, type EntityManager } from '@mikro-orm/core';
 import type { Principal } from '../../../core/principal.js';
 import { TaskEntity } from '../../../core/tasks/task-entities.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
-import type { SiteTaskKind } from '../workflows/site-workflows.js';
-import { assertNoConflictingTask, assertNotLocked, assertStartingState } from './operation-rules.js';
+import { assertNoConflictingTask, assertNotLocked, assertStartingState, type GuardedKind } from './operation-rules.js';
 
 /**
  * Checks, inside the transaction that will queue it, that `kind` may run on the site now. The
  * site's row is written first, which locks it (PostgreSQL) or the database (SQLite): two requests
  * for one site are checked one after the other, and the second sees the first one's task.
  */
-export async function guardSiteTask(em: EntityManager, siteId: string, kind: Exclude<SiteTaskKind, 'createSite'>, principal: Principal): Promise<Site> {
+export async function guardSiteTask(em: EntityManager, siteId: string, kind: GuardedKind, principal: Principal): Promise<Site> {
   await em.nativeUpdate(SiteEntity, { id: siteId }, { state: raw('state') });
   const site = await em.findOneOrFail(SiteEntity, { id: siteId }, { refresh: true });
   assertNotLocked(site, kind, principal);

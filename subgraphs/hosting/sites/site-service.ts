@@ -11,11 +11,11 @@ import type { TaskService } from '../../../core/tasks/task-service.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { applySiteAccessChanges } from '../access/site-access-projection.js';
-import { assertNotLocked } from '../lifecycle/operation-rules.js';
+import { assertNotLocked, type GuardedKind } from '../lifecycle/operation-rules.js';
 import { guardSiteTask } from '../lifecycle/site-task-guard.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import { reserveUsage, siteResources } from '../quota/site-usage.js';
-import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
+import { stepNamesOf } from '../workflows/site-workflows.js';
 import type { SiteAccess, SiteAccessNeed } from './site-access.js';
 import { SiteEntity, type Site } from './site-entity.js';
 import { validateSiteName } from './site-name.js';
@@ -162,7 +162,7 @@ export class SiteService {
   }
 
   /** Start, stop, reboot, delete and the site operations: checked now (lifecycle/operation-rules.ts), done by a worker in the site's turn. */
-  async request(principal: Principal, id: string, kind: Exclude<SiteTaskKind, 'createSite' | 'resizeSite'>, input: Record<string, unknown> = {}): Promise<TaskView> {
+  async request(principal: Principal, id: string, kind: Exclude<GuardedKind, 'resizeSite'>, input: Record<string, unknown> = {}): Promise<TaskView> {
     const site = await this.get(principal, id, 'manage');
     const published = await this.orm.em.fork().transactional(async (em) => {
       await guardSiteTask(em, site.id, kind, principal);
