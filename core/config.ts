@@ -115,6 +115,16 @@ export interface ProvisioningConfig {
   certificateRenewalSchedule: string;
 }
 
+/** What the scheduler role does to sites over time. */
+export interface SiteLifecycleConfig {
+  /** How long a cancelled site is kept, powered off, before it is destroyed with its VM, addresses and records. */
+  cancelledRetentionHours: number;
+  /** node-cron expression (with seconds) of the sweep that destroys cancelled sites past their retention. */
+  cancelledSweepSchedule: string;
+  /** A snapshot of every site's production VM each night; the oldest beyond `keep` or `maxAgeDays` are deleted. */
+  nightlySnapshots: { schedule: string; keep: number; maxAgeDays: number };
+}
+
 /** The Prometheus listener of roles that have no HTTP server of their own. */
 export interface ObservabilityConfig {
   workerMetricsPort: number;
@@ -159,6 +169,7 @@ export interface Config {
    * where the DNS-01 challenges are published (an RFC 2136 server or zone files).
    */
   certificates: CertificatesConfig & { dns?: DnsPublisherConfig };
+  siteLifecycle: SiteLifecycleConfig;
   observability: ObservabilityConfig;
   logLevel: string;
 }
@@ -321,6 +332,11 @@ export function loadConfig(env: Env = process.env): Config {
       certificateRenewalSchedule: file.provisioning?.certificateRenewalSchedule ?? '0 17 3 * * *',
     },
     certificates: file.certificates ?? { kind: 'internalCA', domains: [file.provisioning?.serviceDomain ?? DEFAULT_SERVICE_DOMAIN] },
+    siteLifecycle: {
+      cancelledRetentionHours: file.siteLifecycle?.cancelledRetentionHours ?? 30 * 24,
+      cancelledSweepSchedule: file.siteLifecycle?.cancelledSweepSchedule ?? '0 17 * * * *',
+      nightlySnapshots: { schedule: '0 30 2 * * *', keep: 7, maxAgeDays: 14, ...file.siteLifecycle?.nightlySnapshots },
+    },
     observability: {
       workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),
       schedulerMetricsPort: int(env.SCHEDULER_METRICS_PORT, file.observability?.schedulerMetricsPort ?? 9465),

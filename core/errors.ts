@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'QUOTA_EXCEEDED'
   /** No hypervisor host has room for the VM; retrying will not help until capacity is added. */
   | 'NO_CAPACITY'
+  /** A platform admin suspended the site: only a platform admin can lift it. */
+  | 'SITE_SUSPENDED'
+  /** The site is cancelled and waits to be destroyed: nothing runs on it but deleteSite. */
+  | 'SITE_CANCELLED'
   // Refusals of the request itself, before any resolver runs:
   | 'BAD_REQUEST'
   | 'GRAPHQL_PARSE_FAILED'

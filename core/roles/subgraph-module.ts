@@ -8,6 +8,7 @@ import type { JobQueue, QueueOptions } from '../queue/queue.js';
 import type { HypervisorDriver } from '../../drivers/driver.js';
 import type { Provisioner } from '../../plugins/provisioner/provisioner.js';
 import type { VmEndpoints } from '../../plugins/provisioner/vm-endpoints.js';
+import type { ServiceAddresses } from '../../subgraphs/hosting/test-copy/service-addresses.js';
 
 /** What tests and embedders may supply instead of what the configuration would build. */
 export interface RoleOverrides {
@@ -20,6 +21,8 @@ export interface RoleOverrides {
   provisioner?: Provisioner;
   /** Where VMs answer SSH and their host keys (a test's sshd), instead of what the worker derives. */
   vmEndpoints?: VmEndpoints;
+  /** What the worker tells of test copies' service names and addresses, instead of nothing. */
+  serviceAddresses?: ServiceAddresses;
 }
 
 /** What every role in one process shares: configuration, the queue and bus, and its shutdown list. */

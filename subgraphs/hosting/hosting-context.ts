@@ -12,6 +12,9 @@ import type { VmHosts } from './vms/vm-hosts.js';
 import type { SiteHistoryLog } from './history/site-history.js';
 import type { SiteConfigurationService } from './configuration/site-configuration-service.js';
 import type { VhostService } from './vhosts/vhost-service.js';
+import type { SiteOperations } from './lifecycle/site-operations.js';
+import type { SnapshotService } from './snapshots/snapshot-service.js';
+import type { TestCopyService } from './test-copy/test-copy-service.js';
 
 /** Built once per process; every request's context points at it. */
 export interface HostingServices {
@@ -28,6 +31,10 @@ export interface HostingServices {
   vhosts: VhostService;
   configuration: SiteConfigurationService;
   approvedPackages: readonly string[];
+  /** Power, state, snapshot and test-copy operations on sites. */
+  operations: SiteOperations;
+  snapshots: SnapshotService;
+  testCopies: TestCopyService;
 }
 
 export interface HostingContext extends HostingServices {

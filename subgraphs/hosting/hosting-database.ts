@@ -10,7 +10,12 @@ import { VmEntity } from './vms/vm-entity.js';
 import { SiteConfigurationEntity, SitePackageEntity } from './configuration/site-configuration-entity.js';
 import { VhostEntity, VhostNameEntity } from './vhosts/vhost-entity.js';
 
-export const HOSTING_ENTITIES = [SiteEntity, VmEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity, SiteHistoryEntity, VhostEntity, VhostNameEntity, SitePackageEntity, SiteConfigurationEntity];
+import { SnapshotEntity } from './snapshots/snapshot-entity.js';
+
+export const HOSTING_ENTITIES = [
+  SiteEntity, VmEntity, TaskEntity, TaskEventEntity, SiteAccessEntity, SiteAccessCursorEntity, SiteUsageEntity, SiteHistoryEntity,
+  SnapshotEntity, VhostEntity, VhostNameEntity, SitePackageEntity, SiteConfigurationEntity,
+];
 
 /** The hosting subgraph's tables: sites, the tasks that change them, its copy of the grants, quota usage. */
 export const openHostingDatabase = (url: string, logger?: Logger) =>

@@ -16,6 +16,9 @@ import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
 import { startHostingWorker } from './hosting-worker.js';
 import { workerProvisioning } from './provisioning/worker-provisioning.js';
+import { systemClock } from './history/site-history.js';
+import { scheduleCancelledSiteSweep } from './lifecycle/cancelled-site-sweep.js';
+import { scheduleNightlySnapshots } from './snapshots/nightly-snapshots.js';
 
 /** Sites and the tasks that change them: served here, run by the worker, swept by the scheduler. */
 export const hostingModule = defineSubgraph({
@@ -47,21 +50,26 @@ export const hostingModule = defineSubgraph({
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
     const provisioning = workerProvisioning({ config, identity, provisioner: overrides.provisioner, endpoints: overrides.vmEndpoints });
     onClose(() => provisioning.close());
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock });
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock, serviceAddresses: overrides.serviceAddresses });
   },
 
   async schedule({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
     const store = new TaskStore(orm, bus, logger);
     const sweeper = scheduleTaskSweep(store, queue, logger);
     onClose(async () => sweeper.stop());
-    // VMs' accounts follow identity; certificates are renewed before they expire.
     const tasks = new TaskService(store, queue, logger);
+    const clock = overrides.clock ?? systemClock;
+    // VMs' accounts follow identity; certificates are renewed before they expire.
     const follower = new SiteAccountsFollower(orm, new IdentityClient(clientOf('identity', 'scheduler')), tasks, bus, logger.child({ component: 'site-accounts' }));
     await follower.start(config.provisioning.accountsRefreshSchedule);
     onClose(() => follower.stop());
     const renewal = new CertificateRenewal(orm, tasks, logger.child({ component: 'certificate-renewal' }), overrides.clock);
     renewal.start(config.provisioning.certificateRenewalSchedule);
     onClose(async () => renewal.stop());
+    // Nightly snapshots, and the end of cancelled sites' retention: tasks like any other.
+    const nightly = scheduleNightlySnapshots(orm, tasks, config.siteLifecycle, clock, logger);
+    const cancelled = scheduleCancelledSiteSweep(orm, tasks, config.siteLifecycle, clock, logger);
+    onClose(() => Promise.all([nightly.stop(), cancelled.stop()]));
     // Whatever a crash left behind is picked up at once, not at the first tick.
     await sweeper.sweep();
   },

@@ -10,6 +10,9 @@ import { VmHostResolver } from './vms/vm-host-resolver.js';
 import { SiteHistoryResolver } from './history/site-history-resolver.js';
 import { SiteConfigurationResolver } from './configuration/site-configuration-resolver.js';
 import { SiteVhostsResolver, VhostResolver } from './vhosts/vhost-resolver.js';
+import { SiteLifecycleResolver } from './lifecycle/site-lifecycle-resolver.js';
+import { SiteSnapshotsResolver, SnapshotResolver } from './snapshots/snapshot-resolver.js';
+import { TestCopyResolver } from './test-copy/test-copy-resolver.js';
 
 /** Entities other subgraphs may reference; someone who may not see one gets null, not an error. */
 const referenceResolvers = {
@@ -37,4 +40,7 @@ const referenceResolvers = {
 };
 
 export const buildHostingSchema = () =>
-  buildFederatedSchema({ resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver, SiteVhostsResolver, VhostResolver, SiteConfigurationResolver], referenceResolvers });
+  buildFederatedSchema({
+    resolvers: [SiteResolver, SiteVmsResolver, VmResolver, VmPowerFollowResolver, VmHostResolver, SiteHistoryResolver, TaskResolver, SiteVhostsResolver, VhostResolver, SiteConfigurationResolver, SiteLifecycleResolver, SnapshotResolver, SiteSnapshotsResolver, TestCopyResolver],
+    referenceResolvers,
+  });

@@ -21,6 +21,9 @@ import { SecretSealer } from './configuration/sealed-secrets.js';
 import { SiteConfigurationService } from './configuration/site-configuration-service.js';
 import { trustedUploadCertificates } from './vhosts/trusted-upload-certificates.js';
 import { VhostService } from './vhosts/vhost-service.js';
+import { SiteOperations } from './lifecycle/site-operations.js';
+import { SnapshotService } from './snapshots/snapshot-service.js';
+import { TestCopyService } from './test-copy/test-copy-service.js';
 
 export interface HostingSubgraphOptions {
   config: Config;
@@ -40,6 +43,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
   const access = new SiteAccess(orm);
   const sites = new SiteService({ orm, tasks, flavors: config.flavors, access, identity, logger, clock });
   const sealer = new SecretSealer(config.principalSecret);
+  const operations = new SiteOperations(orm, tasks, sites, clock, config.siteLifecycle.cancelledRetentionHours);
   const services: HostingServices = {
     sites,
     access,
@@ -53,6 +57,9 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     vhosts: new VhostService({ orm, tasks, sites, sealer, certificates: config.certificates, trustedCertificates: trustedUploadCertificates(config) }),
     configuration: new SiteConfigurationService({ orm, tasks, sites, sealer, approvedPackages: config.provisioning.approvedPackages }),
     approvedPackages: config.provisioning.approvedPackages,
+    operations,
+    snapshots: new SnapshotService(orm, sites, operations, identity, clock),
+    testCopies: new TestCopyService(operations, sites, identity, config.flavors),
   };
   const projection = new SiteAccessProjection(orm, identity, bus, logger.child({ component: 'site-access-projection' }));
   await projection.start();

@@ -15,6 +15,7 @@ import { classifySiteError } from './workflows/classify-error.js';
 import type { SiteProvisioning } from './provisioning/site-provisioning.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
+import { serviceNamesFollowRoles, type ServiceAddresses } from './test-copy/service-addresses.js';
 
 export interface HostingWorkerOptions {
   config: Config;
@@ -28,11 +29,13 @@ export interface HostingWorkerOptions {
   provisioning: SiteProvisioning;
   logger: Logger;
   clock?: Clock;
+  /** ipreg's side of switchServices; without it the service names follow the VM roles alone. */
+  serviceAddresses?: ServiceAddresses;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock = systemClock }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock, provisioning };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock = systemClock, serviceAddresses = serviceNamesFollowRoles }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock, provisioning, serviceAddresses };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

@@ -1,14 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KvmDriver } from '../../drivers/kvm/kvm-driver.js';
 import { query } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 import { provideLibvirt, type LibvirtServer } from '../support/libvirt-server.js';
-import { STATE } from '../support/servers.js';
-import { startSshd, type SshdServer } from '../support/sshd-server.js';
+import type { SshdServer } from '../support/sshd-server.js';
+import { startKvmTestHost, type KvmTestHost } from '../support/kvm-test-host.js';
 import { createSite, deleteSite, HOST_FIELDS } from './inventory-fixture.js';
 
 /**
@@ -24,9 +21,9 @@ const RECONCILE = `mutation ($hostId: ID) { reconcile(hostId: $hostId) { complet
 const SITE = 'query ($id: ID!) { site(id: $id) { state vm { name ref placement { hostName powerState } } } }';
 
 describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
+  let host: KvmTestHost;
   let sshd: SshdServer;
   let instance: Instance;
-  let storageDir: string;
   let rogue: KvmDriver;
   let hostId: string;
   const sites: Record<string, { siteId: string; ref: string; name: string }> = {};
@@ -36,28 +33,18 @@ describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
     discrepancies.filter((d) => d.vmName === 'kvm-rogue' || Object.values(sites).some((site) => site.name === d.vmName));
 
   beforeAll(async () => {
-    sshd = await startSshd();
-    storageDir = join(STATE, `kvm-inventory-${randomUUID().slice(0, 8)}`);
-    mkdirSync(storageDir, { recursive: true, mode: 0o755 });
-    const baseImage = join(storageDir, 'base.qcow2');
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', baseImage, '1G']);
-    instance = await startInstance({
-      settings: {
-        secrets: { KVM_TEST_KEY: sshd.privateKey },
-        flavors: { small: { vcpus: 1, memoryMiB: 2048, diskGiB: 20 }, 'kvm-tiny': { vcpus: 1, memoryMiB: 64, diskGiB: 1, driver: 'kvm' } },
-        inventory: { reconcileSchedule: '0 0 0 1 1 *' },
-      },
-    });
-    const uri = `qemu+ssh://root@${sshd.host}:${sshd.port}/system?storageDir=${storageDir}&baseImage=${baseImage}&hostKey=${encodeURIComponent(sshd.hostKeyFingerprint)}`;
+    host = await startKvmTestHost('kvm-inventory');
+    sshd = host.sshd;
+    instance = await startInstance({ settings: host.settings });
     const { addHypervisorHost } = await query(
       instance.url,
       `mutation ($input: AddHypervisorHostInput!) { addHypervisorHost(input: $input) { ${HOST_FIELDS} } }`,
-      { input: { name: 'kvm-test', driver: 'kvm', uri, credentialRef: 'secret:KVM_TEST_KEY', capacity: { vcpus: 4, memoryMiB: 1024, diskGiB: 20 } } },
+      { input: { name: 'kvm-test', driver: 'kvm', uri: host.uri, credentialRef: host.credentialRef, capacity: { vcpus: 4, memoryMiB: 1024, diskGiB: 20 } } },
       TOKENS.admin,
     );
     hostId = addHypervisorHost.id;
     // An operator's own tooling, outside Hostgraph.
-    rogue = new KvmDriver({ ssh: { host: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.privateKey }, storageDir, baseImage });
+    rogue = new KvmDriver({ ssh: { host: sshd.host, port: sshd.port, username: sshd.username, privateKey: sshd.privateKey }, storageDir: host.storageDir, baseImage: host.baseImage });
   });
   afterAll(async () => {
     for (const site of Object.values(sites)) await deleteSite(instance.url, site.siteId).catch(() => {});
@@ -65,8 +52,7 @@ describe.skipIf(libvirt instanceof Error)('a kvm host in the inventory', () => {
     if (stray) await rogue.destroy(stray.ref);
     await rogue?.close();
     await instance?.close();
-    await sshd?.stop();
-    if (storageDir) rmSync(storageDir, { recursive: true, force: true });
+    await host?.stop();
     if (!(libvirt instanceof Error)) await libvirt.stop();
   });
 

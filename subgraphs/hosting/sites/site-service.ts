@@ -11,9 +11,11 @@ import type { TaskService } from '../../../core/tasks/task-service.js';
 import type { TaskView } from '../../../core/tasks/task-view.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { applySiteAccessChanges } from '../access/site-access-projection.js';
+import { assertNotLocked, type GuardedKind } from '../lifecycle/operation-rules.js';
+import { guardSiteTask } from '../lifecycle/site-task-guard.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import { reserveUsage, siteResources } from '../quota/site-usage.js';
-import { stepNamesOf, type SiteTaskKind } from '../workflows/site-workflows.js';
+import { stepNamesOf } from '../workflows/site-workflows.js';
 import type { SiteAccess, SiteAccessNeed } from './site-access.js';
 import { SiteEntity, type Site } from './site-entity.js';
 import { validateSiteName } from './site-name.js';
@@ -142,6 +144,7 @@ export class SiteService {
     const site = await this.get(principal, id, 'manage');
     const flavor = this.flavors[flavorName];
     if (!flavor) throw badInput(`Unknown flavor "${flavorName.slice(0, 80)}"; choose one of ${Object.keys(this.flavors).join(', ')}`, 'flavor');
+    assertNotLocked(site, 'resizeSite', principal);
     if (site.state !== 'RUNNING' && site.state !== 'STOPPED') throw conflict(`Site ${site.name} is ${site.state}: only a running or stopped site can be resized`);
     if (site.flavor === flavorName) throw conflict(`Site ${site.name} already has the flavor ${flavorName}`);
     const current = this.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0, diskGiB: 0 };
@@ -149,21 +152,22 @@ export class SiteService {
     const reserved = { vcpus: Math.max(0, flavor.vcpus - current.vcpus), memoryMiB: Math.max(0, flavor.memoryMiB - current.memoryMiB) };
     const quota = reserved.vcpus || reserved.memoryMiB ? await this.options.identity.effectiveQuota(site.owner) : null;
     const published = await this.orm.em.fork().transactional(async (em) => {
+      await guardSiteTask(em, site.id, 'resizeSite', principal);
+      // A test copy keeps the hardware it was cloned with, and gives back the quota it took.
+      if (await em.count(VmEntity, { siteId: site.id, role: 'TEST' })) throw conflict(`Site ${site.name} has a test copy; remove it or switch to it before resizing`);
       if (quota) await reserveUsage(em, site.owner, reserved, quota);
       return this.tasks.submit(em, { kind: 'resizeSite', subjectId: site.id, input: { flavor: flavorName, reserved }, principal, stepNames: stepNamesOf('resizeSite') });
     });
     return this.tasks.dispatch(published);
   }
 
-  /** Start, stop, reboot or delete: checked now, done by a worker in the site's turn. */
-  async request(principal: Principal, id: string, kind: Exclude<SiteTaskKind, 'createSite' | 'resizeSite'>, input: Record<string, unknown> = {}) {
+  /** Start, stop, reboot, delete and the site operations: checked now (lifecycle/operation-rules.ts), done by a worker in the site's turn. */
+  async request(principal: Principal, id: string, kind: Exclude<GuardedKind, 'resizeSite'>, input: Record<string, unknown> = {}): Promise<TaskView> {
     const site = await this.get(principal, id, 'manage');
-    if (kind !== 'deleteSite' && (site.state === 'FAILED' || site.state === 'CANCELLED')) {
-      throw conflict(`Site ${site.name} is ${site.state} and has no VM to ${kind.replace('Site', '')}; delete it or create it again`);
-    }
-    const published = await this.orm.em.fork().transactional(async (em) =>
-      this.tasks.submit(em, { kind, subjectId: site.id, input, principal, stepNames: stepNamesOf(kind) }),
-    );
+    const published = await this.orm.em.fork().transactional(async (em) => {
+      await guardSiteTask(em, site.id, kind, principal);
+      return this.tasks.submit(em, { kind, subjectId: site.id, input, principal, stepNames: stepNamesOf(kind) });
+    });
     return this.tasks.dispatch(published);
   }
 }

@@ -9,7 +9,7 @@ registerEnumType(SiteStateEnum, {
     PROVISIONING: { description: 'Being created; its createSite task is running.' },
     RUNNING: { description: 'Its VM is running.' },
     STOPPED: { description: 'Its VM is powered off.' },
-    DISABLED: { description: 'Switched off by its admins; kept.' },
+    DISABLED: { description: 'Switched off by its admins, or suspended by the platform admins (see `suspension`); kept.' },
     QUARANTINED: { description: 'Web and mail stopped, for a compromised site.' },
     CANCELLED: { description: 'Given up; destroyed after the retention period.' },
     FAILED: { description: 'Creation failed and was undone; delete it or try again.' },

@@ -4,6 +4,8 @@ import { Transient } from '../../../drivers/driver.js';
 import { recordSiteHistory } from '../history/site-history.js';
 import { releaseUsage, siteResources } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
+import { SnapshotEntity } from '../snapshots/snapshot-entity.js';
+import { testCopyResources } from '../test-copy/test-copy-resources.js';
 import { VmEntity } from '../vms/vm-entity.js';
 import { releasePlacementsStep } from './place-vm.js';
 import { progressOf, type SiteWorkflow } from './site-vm.js';
@@ -49,10 +51,16 @@ export const deleteSiteWorkflow: SiteWorkflow = {
         if (!site) return;
         const flavor = context.deps.flavors[site.flavor] ?? { vcpus: 0, memoryMiB: 0 };
         await context.em.transactional(async (em) => {
+          // The snapshots went with the VMs; the manual ones give their quota back with the site's resources.
+          const manualSnapshots = await em.count(SnapshotEntity, { siteId: site.id, kind: 'MANUAL' });
+          const testCopies = await em.count(VmEntity, { siteId: site.id, role: 'TEST' });
+
+          await em.nativeDelete(SnapshotEntity, { siteId: site.id });
           await em.nativeDelete(VmEntity, { siteId: site.id });
           await forgetSiteConfiguration(em, site.id);
           await em.nativeDelete(SiteEntity, { id: site.id });
-          await releaseUsage(em, site.owner, siteResources(flavor));
+          await releaseUsage(em, site.owner, { ...siteResources(flavor), snapshots: manualSnapshots });
+          if (testCopies) await releaseUsage(em, site.owner, testCopyResources(context.deps.flavors, site.flavor));
           recordSiteHistory(em, site, context.deps.flavors, context.deps.clock, 'DELETED');
         });
       },

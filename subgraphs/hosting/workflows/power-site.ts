@@ -1,4 +1,5 @@
 import { progressOf, setSiteState, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
+import { ensureRunning, ensureStopped } from './vm-power.js';
 
 /** Power changes are single steps; each leaves the site's state matching what its VM does. */
 
@@ -8,10 +9,7 @@ export const startSiteWorkflow: SiteWorkflow = {
     {
       name: 'start-vm',
       async run(context) {
-        const driver = await vmDriver(context);
-        const vm = await siteVm(context);
-        if (vm.powerState === 'suspended') await driver.resume(vm.ref, progressOf(context));
-        else if (vm.powerState !== 'running') await driver.start(vm.ref, progressOf(context));
+        await ensureRunning(context);
       },
     },
   ],
@@ -26,12 +24,7 @@ export const stopSiteWorkflow: SiteWorkflow<{ force?: boolean }> = {
     {
       name: 'stop-vm',
       async run(context) {
-        const { shutdownTimeoutMs } = context.deps;
-        const driver = await vmDriver(context);
-        const vm = await siteVm(context);
-        if (vm.powerState === 'stopped') return;
-        if (context.input.force || vm.powerState === 'suspended') await driver.powerOff(vm.ref, progressOf(context));
-        else await driver.shutdown(vm.ref, { ...progressOf(context), timeoutMs: shutdownTimeoutMs });
+        await ensureStopped(context, { force: context.input.force });
       },
     },
   ],

@@ -9,6 +9,7 @@ import type { VmDrivers } from '../../inventory/client/placed-vm-drivers.js';
 import type { SiteProvisioning } from '../provisioning/site-provisioning.js';
 import { SiteEntity, type Site } from '../sites/site-entity.js';
 import { VmEntity, type Vm as VmRow, type VmRole } from '../vms/vm-entity.js';
+import type { ServiceAddresses } from '../test-copy/service-addresses.js';
 
 /** What every site workflow needs from the worker. */
 export interface SiteWorkflowDeps {
@@ -25,6 +26,8 @@ export interface SiteWorkflowDeps {
   clock: Clock;
   /** Configures the VMs over SSH (or the sim), with what identity says of the site's people. */
   provisioning: SiteProvisioning;
+  /** Told which VM answers on the site's production name when switchServices swaps them. */
+  serviceAddresses: ServiceAddresses;
 }
 
 export type SiteStepContext<Input = Record<string, unknown>> = StepContext<Input, SiteWorkflowDeps>;
@@ -45,13 +48,15 @@ export async function vmDriver(context: SiteStepContext<any>, row?: VmRow): Prom
   return driver;
 }
 
-/** The site's production VM as the hypervisor has it now; a VM that vanished is an error, not a guess. */
-export async function siteVm(context: SiteStepContext<any>): Promise<Vm> {
-  const row = await loadVm(context);
+/** One of the site's VMs as its hypervisor has it now; a VM that vanished is an error, not a guess. */
+export async function vmOf(context: SiteStepContext<any>, row: VmRow): Promise<Vm> {
   const vm = row.ref ? await (await vmDriver(context, row)).get(row.ref) : null;
   if (!vm) throw new NotFound(`VM ${row.name} is not on the hypervisor (ref ${row.ref ?? 'none'})`);
   return vm;
 }
+
+/** The site's production VM as the hypervisor has it now. */
+export const siteVm = async (context: SiteStepContext<any>): Promise<Vm> => vmOf(context, await loadVm(context));
 
 export const progressOf = (context: SiteStepContext<any>) => ({
   onProgress: (fraction: number) => void context.progress(fraction),

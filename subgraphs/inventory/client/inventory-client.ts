@@ -10,6 +10,8 @@ export interface PlaceVmRequest {
   diskGiB: number;
   /** Only hosts with this driver; any when absent. */
   driver?: string | null;
+  /** Only the host this VM is placed on (a clone lives where its source does). */
+  nextToVmId?: string | null;
 }
 
 export interface PlacementView {
@@ -32,7 +34,7 @@ export class InventoryClient {
   async placeVm(request: PlaceVmRequest): Promise<PlacementView> {
     const data = await this.client.call<{ placeVm: PlacementAnswer }>(
       `mutation ($input: PlaceVmInput!) { placeVm(input: $input) { ${PLACEMENT} } }`,
-      { input: { ...request, driver: request.driver ?? null } },
+      { input: { ...request, driver: request.driver ?? null, nextToVmId: request.nextToVmId ?? null } },
     );
     return toView(data.placeVm)!;
   }

@@ -29,6 +29,9 @@ export class PlaceVmInput {
 
   @Field(() => String, { nullable: true, description: 'Only hosts with this driver.' })
   driver?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Only the host this VM is placed on (a clone lives where its source does).' })
+  nextToVmId?: string | null;
 }
 
 async function withHostNames(rows: PlacementRow[], context: InventoryContext): Promise<VmPlacement[]> {

@@ -10,6 +10,8 @@ export interface PlacementRequest extends PlacementNeed {
   vmId: string;
   siteId: string;
   vmName: string;
+  /** Only the host this VM is placed on. */
+  nextToVmId?: string | null;
 }
 
 export interface Placed {
@@ -55,8 +57,9 @@ export class PlacementService {
     const need = validateRequest(request);
     const existing = await this.existing(request.vmId);
     if (existing) return existing;
+    const pinnedHost = request.nextToVmId ? await this.hostOf(request.nextToVmId) : null;
     for (let read = 0; read < READS; read++) {
-      const hosts = await this.enabledHosts(need.driver ?? null);
+      const hosts = (await this.enabledHosts(need.driver ?? null)).filter((host) => !pinnedHost || host.id === pinnedHost);
       const ranked = rankHosts(hosts, need, this.overcommit);
       if (ranked.length === 0) throw this.noRoom(need, hosts);
       for (const host of ranked.slice(0, CANDIDATES_PER_READ)) {
@@ -118,6 +121,12 @@ export class PlacementService {
       );
       return true;
     });
+  }
+
+  private async hostOf(vmId: string): Promise<string> {
+    const placement = await this.orm.em.fork().findOne(VmPlacementEntity, { vmId: validateId(vmId, 'nextToVmId') });
+    if (!placement) throw badInput(`VM ${vmId} is not placed on any host, so nothing can be placed next to it`, 'nextToVmId');
+    return placement.hostId;
   }
 
   private async existing(vmId: string): Promise<Placed | null> {
