@@ -1,0 +1,16 @@
+import { buildFederatedSchema } from '../../core/graphql/federated-schema.js';
+import { SiteNetworkResolver, VmNetworkResolver } from './extensions/site-network-resolver.js';
+import { NetworkResolver } from './network/network-resolver.js';
+import { PoolResolver } from './pools/pool-resolver.js';
+
+/** Hosting owns sites and VMs; the IP registry only adds their names, so a reference is all it needs. */
+const referenceResolvers = {
+  Site: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+  Vm: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+};
+
+export const buildIpregSchema = () =>
+  buildFederatedSchema({
+    resolvers: [PoolResolver, NetworkResolver, SiteNetworkResolver, VmNetworkResolver],
+    referenceResolvers,
+  });
