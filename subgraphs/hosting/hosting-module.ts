@@ -5,7 +5,9 @@ import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
+import { sharedDnsPublisher } from '../../plugins/dns/shared-dns-publisher.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
+import { IpregClient } from '../ipreg/client/ipreg-client.js';
 import { InventoryClient } from '../inventory/client/inventory-client.js';
 import { placedVmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { openHostingDatabase } from './hosting-database.js';
@@ -41,7 +43,10 @@ export const hostingModule = defineSubgraph({
     const placed = placedVmDrivers(inventory, hostDrivers);
     // Every driver call is counted and timed on /metrics, whichever driver it is.
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock: overrides.clock });
+    const ipreg = new IpregClient(clientOf('ipreg', 'worker'));
+    const dns = sharedDnsPublisher(config.dns);
+    onClose(() => dns.release());
+    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns: dns.publisher, logger, clock: overrides.clock });
   },
 
   async schedule({ bus, queue, logger, onClose }, orm) {

@@ -24,13 +24,15 @@ export interface HostingWorkerOptions {
   drivers: VmDrivers;
   inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
   identity: Pick<IdentityClient, 'forgetSite'>;
+  ipreg: SiteWorkflowDeps['ipreg'];
+  dns: SiteWorkflowDeps['dns'];
   logger: Logger;
   clock?: Clock;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, logger, clock = systemClock }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock };
+export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns, logger, clock = systemClock }: HostingWorkerOptions) {
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, ipreg, dns, clock };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

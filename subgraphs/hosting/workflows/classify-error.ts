@@ -2,11 +2,14 @@ import { NotFoundError } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { Conflict, DriverError, Fatal, NotFound, Transient, Unsupported } from '../../../drivers/driver.js';
 import type { ErrorClassification } from '../../../core/tasks/task-runner.js';
+import { Fatal as PluginFatal, Transient as PluginTransient } from '../../../plugins/plugin-errors.js';
 
 /** Turns what a step threw into the code a task reports; only a Transient error is retried. */
 export function classifySiteError(error: unknown): ErrorClassification {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof Transient) return { code: 'TRANSIENT', message, retryable: true };
+  if (error instanceof Transient || error instanceof PluginTransient) return { code: 'TRANSIENT', message, retryable: true };
+  // A DNS server, CA or VM that refused: its own words, no retry.
+  if (error instanceof PluginFatal) return { code: 'PLUGIN_ERROR', message, retryable: false };
   if (error instanceof NotFound || error instanceof NotFoundError) return { code: 'NOT_FOUND', message, retryable: false };
   if (error instanceof Conflict) return { code: 'CONFLICT', message, retryable: false };
   if (error instanceof Unsupported) return { code: 'UNSUPPORTED', message, retryable: false };

@@ -1,12 +1,18 @@
 import { Conflict } from '../../../drivers/driver.js';
+import { allocateNetworkStep } from './allocate-network.js';
 import { placeVmStep } from './place-vm.js';
+import { publishDnsStep } from './publish-dns.js';
 import { loadSite, loadVm, progressOf, setSiteState, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
-/** Creates the site's VM and starts it; a failure destroys the VM and leaves the site FAILED. */
+/**
+ * Places the site's VM, gives it names and addresses, creates and starts it, and publishes its DNS
+ * records; a failure undoes all of it and leaves the site FAILED.
+ */
 export const createSiteWorkflow: SiteWorkflow = {
   kind: 'createSite',
   steps: [
     placeVmStep,
+    allocateNetworkStep,
     {
       name: 'create-vm',
       async run(context) {
@@ -41,6 +47,7 @@ export const createSiteWorkflow: SiteWorkflow = {
         if (vm.powerState !== 'running') await (await vmDriver(context)).start(vm.ref, progressOf(context));
       },
     },
+    publishDnsStep,
   ],
   async settle(context, outcome) {
     await setSiteState(context, outcome === 'SUCCEEDED' ? 'RUNNING' : 'FAILED');

@@ -105,9 +105,12 @@ export class NetworkService {
     return this.orm.em.fork().findOne(NameEntity, { fqdn: fqdn.toLowerCase().replace(/\.$/, '') });
   }
 
-  addressesOf(nameIds: string[]): Promise<AddressRow[]> {
-    if (nameIds.length === 0) return Promise.resolve([]);
-    return this.orm.em.fork().find(AddressEntity, { nameId: { $in: nameIds } }, { orderBy: { address: 'asc' } });
+  /** IPv4 first, then IPv6, each in address order. */
+  async addressesOf(nameIds: string[]): Promise<AddressRow[]> {
+    if (nameIds.length === 0) return [];
+    const rows = await this.orm.em.fork().find(AddressEntity, { nameId: { $in: nameIds } });
+    const family = (row: AddressRow) => (row.address.includes(':') ? 1 : 0);
+    return rows.sort((a, b) => family(a) - family(b) || a.poolId.localeCompare(b.poolId) || a.offset.localeCompare(b.offset));
   }
 
   hostKeysOf(nameIds: string[]): Promise<HostKeyRow[]> {
