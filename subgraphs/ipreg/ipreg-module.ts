@@ -9,6 +9,8 @@ import type { IpregContext, IpregServices } from './ipreg-context.js';
 import { openIpregDatabase } from './ipreg-database.js';
 import { buildIpregSchema } from './ipreg-schema.js';
 import { NetworkService } from './network/network-service.js';
+import { PreallocationJob, schedulePreallocation } from './preallocation/preallocation-job.js';
+import { sharedDnsPublisher } from '../../plugins/dns/shared-dns-publisher.js';
 import { PoolService } from './pools/pool-service.js';
 
 /**
@@ -49,5 +51,17 @@ export const ipregModule = defineSubgraph({
       logger,
     });
     onClose(() => server.close());
+  },
+
+  async schedule({ config, logger, onClose }, _orm, services) {
+    const { count, schedule } = config.ipreg.preallocate;
+    if (count <= 0) return;
+    const dns = sharedDnsPublisher(config.dns);
+    onClose(() => dns.release());
+    const job = new PreallocationJob(services.pools, services.network, dns.publisher, count, logger.child({ subgraph: 'ipreg' }));
+    const scheduled = schedulePreallocation(job, schedule, logger);
+    onClose(() => scheduled.stop());
+    // Not awaited: host keys take a while, and nothing else waits for ready names.
+    void scheduled.tick();
   },
 });

@@ -1,27 +1,10 @@
-import type { DnsRecord } from '../../../plugins/dns/dns-record.js';
-import type { RecordChange } from '../../../plugins/dns/record-change.js';
+import { deleteRRsets, replaceRRsets } from '../../../plugins/dns/rrset-changes.js';
 import type { SiteStepContext } from './site-vm.js';
-
-/** Each RRset of the records, whole: replacing it is idempotent, and leaves nothing stale behind. */
-function rrsets(records: DnsRecord[]): Map<string, DnsRecord[]> {
-  const sets = new Map<string, DnsRecord[]>();
-  for (const record of records) {
-    const key = `${record.name} ${record.type}`;
-    sets.set(key, [...(sets.get(key) ?? []), record]);
-  }
-  return sets;
-}
-
-const publication = (records: DnsRecord[]): RecordChange[] =>
-  [...rrsets(records).values()].map((set) => ({ action: 'replaceRRset', name: set[0]!.name, type: set[0]!.type, records: set }));
-
-const withdrawal = (records: DnsRecord[]): RecordChange[] =>
-  [...rrsets(records).values()].map((set) => ({ action: 'deleteRRset', name: set[0]!.name, type: set[0]!.type }));
 
 async function unpublish(context: SiteStepContext) {
   const records = await context.deps.ipreg.siteRecords(context.subjectId);
   if (records.length === 0) return;
-  await context.deps.dns.apply(withdrawal(records));
+  await context.deps.dns.apply(deleteRRsets(records));
   await context.log(`withdrew ${records.length} DNS records`);
 }
 
@@ -34,7 +17,7 @@ export const publishDnsStep = {
   name: 'publish-dns',
   async run(context: SiteStepContext) {
     const records = await context.deps.ipreg.siteRecords(context.subjectId);
-    await context.deps.dns.apply(publication(records));
+    await context.deps.dns.apply(replaceRRsets(records));
     await context.log(`published ${records.length} DNS records (${context.deps.dns.kind})`);
   },
   undo: unpublish,
