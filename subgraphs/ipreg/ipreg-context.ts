@@ -1,4 +1,5 @@
 import type { Principal } from '../../core/principal.js';
+import type { DnsPublisher } from '../../plugins/dns/dns-publisher.js';
 import type { IdentityClient } from '../identity/client/identity-client.js';
 import type { SitePermission } from './access/site-permission.js';
 import type { DomainNameService } from './domain-names/domain-name-service.js';
@@ -11,6 +12,8 @@ export interface IpregServices {
   network: NetworkService;
   domainNames: DomainNameService;
   identity: Pick<IdentityClient, 'rolesOnSite'>;
+  /** Where ready names and accepted domain names are published (the worker's steps publish sites'). */
+  dns: Pick<DnsPublisher, 'apply'>;
 }
 
 export interface IpregContext extends IpregServices {

@@ -22,7 +22,7 @@ export const ipregModule = defineSubgraph({
   buildSchema: buildIpregSchema,
   openDatabase: openIpregDatabase,
 
-  async prepare({ config, clientOf }, orm): Promise<IpregServices> {
+  async prepare({ config, logger, clientOf, onClose }, orm): Promise<IpregServices> {
     const zones = config.dns.zones;
     const network = new NetworkService(orm, {
       quarantineSeconds: config.ipreg.quarantineSeconds,
@@ -30,10 +30,20 @@ export const ipregModule = defineSubgraph({
       zones,
       hostKeyEncryptionKey: parseHostKeyEncryptionKey(config.ipreg.hostKeyEncryptionKey),
     });
+    // Accepted domain names are published at once; the scheduler's preallocation uses the same publisher.
+    const dns = sharedDnsPublisher(config.dns);
+    onClose(() => dns.release());
     return {
       pools: new PoolService(orm, zones, dialectOf(config.databaseUrl)),
       network,
-      domainNames: new DomainNameService(orm, network, zones),
+      domainNames: new DomainNameService(orm, network, {
+        zones,
+        zoneGroups: config.ipreg.zoneGroups,
+        verificationResolvers: config.ipreg.verificationResolvers,
+        dns: dns.publisher,
+        logger: logger.child({ subgraph: 'ipreg' }),
+      }),
+      dns: dns.publisher,
       identity: new IdentityClient(clientOf('identity', 'ipreg')),
     };
   },
@@ -55,10 +65,7 @@ export const ipregModule = defineSubgraph({
 
   async schedule({ config, logger, onClose }, _orm, services) {
     const { count, schedule } = config.ipreg.preallocate;
-    if (count <= 0) return;
-    const dns = sharedDnsPublisher(config.dns);
-    onClose(() => dns.release());
-    const job = new PreallocationJob(services.pools, services.network, dns.publisher, count, logger.child({ subgraph: 'ipreg' }));
+    const job = new PreallocationJob(services, count, logger.child({ subgraph: 'ipreg' }));
     const scheduled = schedulePreallocation(job, schedule, logger);
     onClose(() => scheduled.stop());
     // Not awaited: host keys take a while, and nothing else waits for ready names.

@@ -1,4 +1,5 @@
 import { buildFederatedSchema } from '../../core/graphql/federated-schema.js';
+import { DomainNameResolver } from './domain-names/domain-name-resolver.js';
 import { SiteNetworkResolver, VmNetworkResolver } from './extensions/site-network-resolver.js';
 import { NetworkResolver } from './network/network-resolver.js';
 import { PoolResolver } from './pools/pool-resolver.js';
@@ -11,6 +12,6 @@ const referenceResolvers = {
 
 export const buildIpregSchema = () =>
   buildFederatedSchema({
-    resolvers: [PoolResolver, NetworkResolver, SiteNetworkResolver, VmNetworkResolver],
+    resolvers: [PoolResolver, NetworkResolver, DomainNameResolver, SiteNetworkResolver, VmNetworkResolver],
     referenceResolvers,
   });

@@ -21,6 +21,8 @@ export const DomainNameEntity = defineEntity({
     /** What its owner publishes as TXT at `_hostgraph.<fqdn>` to prove control. */
     verificationToken: p.string().length(64).nullable(),
     requestedBy: p.string().length(255),
+    /** When its records were last published; null while they are to be (the scheduler catches up). */
+    publishedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -11,8 +11,7 @@ async function addressesOf(context: IpregContext, name: NameRow | undefined): Pr
   return name ? (await context.network.addressesOf([name.id])).map((row) => row.address) : [];
 }
 
-const serviceNameOf = async (context: IpregContext, siteId: string) =>
-  (await context.network.namesOfSites([siteId])).find((name) => name.holderKey === `site:${siteId}:SERVICE`);
+const serviceNameOf = async (context: IpregContext, siteId: string) => (await context.network.serviceNameOf(siteId)) ?? undefined;
 
 @Resolver(() => Site)
 export class SiteNetworkResolver {

@@ -5,6 +5,7 @@ import { validateId } from '../../../core/graphql/validate-id.js';
 import type { DnsRecord } from '../../../plugins/dns/dns-record.js';
 import { allocateAddress } from '../addresses/address-allocator.js';
 import { AddressEntity, type AddressRow } from '../addresses/address-entity.js';
+import { DomainNameEntity } from '../domain-names/domain-name-entity.js';
 import { generateHostKeys, type HostKey } from '../host-keys/generate-host-keys.js';
 import { sealPrivateKey } from '../host-keys/host-key-sealing.js';
 import { HostKeyEntity, type HostKeyRow } from '../names/host-key-entity.js';
@@ -85,12 +86,19 @@ export class NetworkService {
       await em.nativeUpdate(AddressEntity, { nameId: { $in: nameIds } }, { state: 'QUARANTINED', quarantinedUntil: until, nameId: null, siteId: null, vmId: null });
       await em.nativeDelete(HostKeyEntity, { nameId: { $in: nameIds } });
       await em.nativeDelete(NameEntity, { id: { $in: nameIds } });
+      // Its domain names are free for other sites again.
+      await em.nativeDelete(DomainNameEntity, { siteId: id });
       return names.length;
     });
   }
 
   namesOfSites(siteIds: string[]): Promise<NameRow[]> {
     return this.orm.em.fork().find(NameEntity, { siteId: { $in: siteIds } }, { orderBy: { kind: 'desc', fqdn: 'asc' } });
+  }
+
+  /** The name users' domains point at. */
+  async serviceNameOf(siteId: string): Promise<NameRow | null> {
+    return this.orm.em.fork().findOne(NameEntity, { holderKey: `site:${siteId}:SERVICE` });
   }
 
   namesOfVms(vmIds: string[]): Promise<NameRow[]> {

@@ -6,10 +6,13 @@ import { replaceRRsets } from '../../../plugins/dns/rrset-changes.js';
 import type { NetworkService } from '../network/network-service.js';
 import { POOL_PURPOSES, type PoolPurpose } from '../pools/pool-entity.js';
 import type { PoolService } from '../pools/pool-service.js';
+import type { IpregServices } from '../ipreg-context.js';
 
 export interface PreallocationReport {
   made: Record<string, number>;
   published: number;
+  /** Accepted domain names whose publication had failed, published now. */
+  domainNames: number;
   /** Purposes whose pools ran out before the count was reached. */
   exhausted: PoolPurpose[];
 }
@@ -21,16 +24,21 @@ export interface PreallocationReport {
  * are harmless, and each is made under the same locks as any allocation.
  */
 export class PreallocationJob {
+  private readonly pools: PoolService;
+  private readonly network: NetworkService;
+  private readonly dns: Pick<DnsPublisher, 'apply'>;
+
   constructor(
-    private readonly pools: PoolService,
-    private readonly network: NetworkService,
-    private readonly dns: Pick<DnsPublisher, 'apply'>,
+    private readonly services: Pick<IpregServices, 'pools' | 'network' | 'domainNames' | 'dns'>,
+    /** Ready names kept per purpose; 0 makes none (pending domain names are still published). */
     private readonly count: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    ({ pools: this.pools, network: this.network, dns: this.dns } = services);
+  }
 
   async run(): Promise<PreallocationReport> {
-    const report: PreallocationReport = { made: {}, published: 0, exhausted: [] };
+    const report: PreallocationReport = { made: {}, published: 0, domainNames: 0, exhausted: [] };
     const purposes = new Set((await this.pools.list()).map((pool) => pool.purpose));
     for (const purpose of POOL_PURPOSES.filter((candidate) => purposes.has(candidate))) {
       const missing = this.count - (await this.network.readyNames(purpose)).length;
@@ -52,6 +60,7 @@ export class PreallocationJob {
       await this.network.markPublished(unpublished.map((name) => name.id));
       report.published = unpublished.length;
     }
+    report.domainNames = await this.services.domainNames.publishPending();
     return report;
   }
 }

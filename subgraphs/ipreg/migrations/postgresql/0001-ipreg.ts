@@ -10,7 +10,7 @@ export class Ipreg extends Migration {
     this.addSql("create index \"ipreg_addresses_pool_id_state_quarantined_until_index\" on \"ipreg_addresses\" (\"pool_id\", \"state\", \"quarantined_until\")");
     this.addSql("alter table \"ipreg_addresses\" add constraint \"ipreg_addresses_pool_id_offset_unique\" unique (\"pool_id\", \"offset\")");
     this.addSql("alter table \"ipreg_addresses\" add constraint \"ipreg_addresses_state_check\" check (\"state\" in ('FREE', 'ALLOCATED', 'QUARANTINED'))");
-    this.addSql("create table \"ipreg_domain_names\" (\"id\" uuid not null, \"site_id\" uuid not null, \"fqdn\" varchar(253) not null, \"zone\" varchar(253) null, \"state\" text not null, \"verification_token\" varchar(64) null, \"requested_by\" varchar(255) not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, primary key (\"id\"))");
+    this.addSql("create table \"ipreg_domain_names\" (\"id\" uuid not null, \"site_id\" uuid not null, \"fqdn\" varchar(253) not null, \"zone\" varchar(253) null, \"state\" text not null, \"verification_token\" varchar(64) null, \"requested_by\" varchar(255) not null, \"published_at\" timestamptz null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, primary key (\"id\"))");
     this.addSql("create index \"ipreg_domain_names_site_id_index\" on \"ipreg_domain_names\" (\"site_id\")");
     this.addSql("alter table \"ipreg_domain_names\" add constraint \"ipreg_domain_names_fqdn_unique\" unique (\"fqdn\")");
     this.addSql("alter table \"ipreg_domain_names\" add constraint \"ipreg_domain_names_state_check\" check (\"state\" in ('ACTIVE', 'AWAITING_APPROVAL', 'EXTERNAL'))");

@@ -9,7 +9,7 @@ export class Ipreg extends Migration {
     this.addSql("create index `ipreg_addresses_site_id_index` on `ipreg_addresses` (`site_id`)");
     this.addSql("create index `ipreg_addresses_pool_id_state_quarantined_until_index` on `ipreg_addresses` (`pool_id`, `state`, `quarantined_until`)");
     this.addSql("create unique index `ipreg_addresses_pool_id_offset_unique` on `ipreg_addresses` (`pool_id`, `offset`)");
-    this.addSql("create table `ipreg_domain_names` (`id` text not null primary key, `site_id` text not null, `fqdn` text not null, `zone` text null, `state` text check (`state` in ('ACTIVE', 'AWAITING_APPROVAL', 'EXTERNAL')) not null, `verification_token` text null, `requested_by` text not null, `created_at` datetime not null, `updated_at` datetime not null)");
+    this.addSql("create table `ipreg_domain_names` (`id` text not null primary key, `site_id` text not null, `fqdn` text not null, `zone` text null, `state` text check (`state` in ('ACTIVE', 'AWAITING_APPROVAL', 'EXTERNAL')) not null, `verification_token` text null, `requested_by` text not null, `published_at` datetime null, `created_at` datetime not null, `updated_at` datetime not null)");
     this.addSql("create index `ipreg_domain_names_site_id_index` on `ipreg_domain_names` (`site_id`)");
     this.addSql("create unique index `ipreg_domain_names_fqdn_unique` on `ipreg_domain_names` (`fqdn`)");
     this.addSql("create table `ipreg_host_keys` (`id` text not null primary key, `name_id` text not null, `host_name` text not null, `algorithm` text not null, `public_key` text not null, `sealed_private_key` text not null)");
