@@ -132,6 +132,15 @@ export class CreatePoolInput {
   reserved?: AddressRangeInput[] | null;
 }
 
+@InputType({ description: 'What a pool keeps back; a field left out stays as it is.' })
+export class UpdatePoolInput {
+  @Field(() => String, { nullable: true, description: 'Inside the prefix; null removes the gateway.' })
+  gateway?: string | null;
+
+  @Field(() => [AddressRangeInput], { nullable: true, description: 'Replaces the reserved ranges; [] removes them.' })
+  reserved?: AddressRangeInput[] | null;
+}
+
 @ObjectType({ description: 'An address that was handed out; addresses never handed out are FREE and not listed.' })
 export class Address {
   @Field(() => String)

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requirePlatformAdmin } from '../../../core/principal.js';
 import type { IpregContext } from '../ipreg-context.js';
-import { Address, AddressStateEnum, CreatePoolInput, Pool, PoolPurposeEnum } from '../ipreg-types.js';
+import { Address, AddressStateEnum, CreatePoolInput, Pool, PoolPurposeEnum, UpdatePoolInput } from '../ipreg-types.js';
 import { toAddressView, toPoolView } from '../ipreg-views.js';
 import type { AddressState } from '../addresses/address-entity.js';
 import type { PoolPurpose } from './pool-entity.js';
@@ -25,6 +25,12 @@ export class PoolResolver {
   async createPool(@Arg('input', () => CreatePoolInput) input: CreatePoolInput, @Ctx() context: IpregContext): Promise<Pool> {
     requirePlatformAdmin(context.principal, 'add address pools');
     return toPoolView(await context.pools.create(input));
+  }
+
+  @Mutation(() => Pool, { description: 'Changes the gateway or reserved ranges of a pool; CONFLICT when an allocated address would be reserved (platform admins).' })
+  async updatePool(@Arg('id', () => ID) id: string, @Arg('input', () => UpdatePoolInput) input: UpdatePoolInput, @Ctx() context: IpregContext): Promise<Pool> {
+    requirePlatformAdmin(context.principal, 'change address pools');
+    return toPoolView(await context.pools.update(id, input));
   }
 
   @Mutation(() => Pool, { description: 'Removes a pool none of whose addresses is allocated; CONFLICT otherwise (platform admins).' })

@@ -11,8 +11,8 @@ import { Fatal } from '../../../plugins/plugin-errors.js';
 import { AddressEntity, type AddressRow, type AddressState } from '../addresses/address-entity.js';
 import { POOL_PURPOSES, PoolEntity, type PoolPurpose } from './pool-entity.js';
 import { toPool, type Pool } from './pool-view.js';
-import { offsetKey, overlap, parsePrefix, usableRange } from './prefix.js';
-import { reservedOffsets, skipReserved, type AddressRange } from './reserved-ranges.js';
+import { offsetKey, offsetOfKey, overlap, parsePrefix, usableRange } from './prefix.js';
+import { isReserved, reservedOffsets, skipReserved, type AddressRange } from './reserved-ranges.js';
 
 export interface NewPool {
   name: string;
@@ -100,6 +100,32 @@ export class PoolService {
         reserved: JSON.stringify(reserved.map((range) => ({ from: range.from.trim(), to: range.to.trim() }))),
         nextOffset: offsetKey(first),
       });
+      await tx.flush();
+      return toPool(row);
+    });
+  }
+
+  /**
+   * Changes what a pool keeps back: its gateway (null removes it) and reserved ranges. Refused with
+   * CONFLICT when an allocated address would fall inside; quarantined ones there are never reused.
+   */
+  async update(id: string, change: { gateway?: string | null; reserved?: AddressRange[] | null }): Promise<Pool> {
+    const pool = await this.get(id);
+    const gateway = change.gateway === undefined ? pool.gateway : change.gateway?.trim() || null;
+    const reserved = change.reserved === undefined || change.reserved === null ? pool.reserved : change.reserved;
+    const offsets = reservedOffsets(pool.prefix, reserved, gateway);
+    return this.orm.em.fork().transactional(async (tx) => {
+      // Under the pool's lock, so no allocation hands out an address about to be reserved.
+      await tx.getConnection().execute('update ipreg_pools set next_offset = next_offset where id = ?', [pool.id], 'run', tx.getTransactionContext());
+      const held = (await tx.find(AddressEntity, { poolId: pool.id, state: 'ALLOCATED' }, { fields: ['address', 'offset'] })).filter((row) =>
+        isReserved(offsetOfKey(row.offset), offsets),
+      );
+      if (held.length > 0) {
+        throw conflict(`${held.slice(0, 5).map((row) => row.address).join(', ')}${held.length > 5 ? ' and others' : ''} would be reserved but ${held.length === 1 ? 'is' : 'are'} allocated; release them first`);
+      }
+      const row = await tx.findOneOrFail(PoolEntity, { id: pool.id });
+      row.gateway = gateway && parseIpAddress(gateway)!.toString();
+      row.reserved = JSON.stringify(reserved.map((range) => ({ from: range.from.trim(), to: range.to.trim() })));
       await tx.flush();
       return toPool(row);
     });
