@@ -125,3 +125,40 @@ describe.each(DATABASES)('the IP registry through the gateway on $name', ({ data
     }
   });
 });
+
+describe('a createSite that finds its pool full', () => {
+  let instance: Instance;
+  beforeAll(async () => {
+    const zone = 'hosting.example.org';
+    // Room for one site: a /30 has two usable addresses, one of them the gateway.
+    const seedPools = [
+      { name: 'tiny-service', prefix: '10.99.0.0/30', purpose: 'SERVICE', zone, gateway: '10.99.0.1' },
+      { name: 'tiny-host', prefix: '10.99.1.0/30', purpose: 'HOST', zone, gateway: '10.99.1.1' },
+    ];
+    instance = await startInstance({ settings: { ipreg: { seedPools, preallocate: { count: 0 } } } });
+  });
+  afterAll(() => instance?.close());
+
+  it('fails with POOL_EXHAUSTED and gives back its placement, leaving the first site its addresses', async () => {
+    const first = await createSite(instance.url, 'first');
+    expect((await first.finished()).state).toBe('SUCCEEDED');
+    const second = await createSite(instance.url, 'second');
+    const task = await second.finished();
+    expect(task.state).toBe('FAILED');
+    expect(task.error).toMatchObject({ code: 'POOL_EXHAUSTED', step: 'allocate-network', message: expect.stringMatching(/Every SERVICE IPv4 pool is full \(tiny-service\)/) });
+    expect(task.steps.map((step) => `${step.name} ${step.state}`)).toEqual([
+      'place COMPENSATED',
+      'allocate-network COMPENSATED',
+      'create-vm PENDING',
+      'start-vm PENDING',
+      'publish-dns PENDING',
+    ]);
+    const { pools } = await query(instance.url, '{ pools { name allocatedCount } }', {}, TOKENS.admin);
+    expect(pools).toEqual([
+      { name: 'tiny-host', allocatedCount: 1 },
+      { name: 'tiny-service', allocatedCount: 1 },
+    ]);
+    const { site } = await query(instance.url, 'query ($id: ID!) { site(id: $id) { serviceAddresses } }', { id: first.siteId }, TOKENS.alice);
+    expect(site.serviceAddresses).toEqual(['10.99.0.2']);
+  });
+});

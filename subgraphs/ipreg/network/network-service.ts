@@ -198,16 +198,14 @@ export class NetworkService {
     const zone = pools[0]!.zone;
     let fqdn = newNameIn(zone, purpose);
     // Generated outside the transaction: RSA keys take a while, and the pool lock should not wait for them.
-    const keys = kindOf(purpose) === 'HOST' ? await generateHostKeys(fqdn) : [];
+    const keysFor = (name: string) => (kindOf(purpose) === 'HOST' ? generateHostKeys(name) : Promise.resolve([]));
+    let keys = await keysFor(fqdn);
     return retryContention(
-      () => this.orm.em.fork().transactional((em) => this.insertName(em, { fqdn, zone, purpose, holder, keys, pools: pools.map((pool) => pool) })),
+      () => this.orm.em.fork().transactional((em) => this.insertName(em, { fqdn, zone, purpose, holder, keys, pools })),
       async () => {
         const existing = await held();
         // A name that clashed by chance gets another label (keys are bound to the name, so new ones too).
-        if (!existing && (await this.nameByFqdn(fqdn))) {
-          fqdn = newNameIn(zone, purpose);
-          keys.splice(0, keys.length, ...(kindOf(purpose) === 'HOST' ? await generateHostKeys(fqdn) : []));
-        }
+        if (!existing && (await this.nameByFqdn(fqdn))) keys = await keysFor((fqdn = newNameIn(zone, purpose)));
         return existing;
       },
     );
