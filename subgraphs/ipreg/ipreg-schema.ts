@@ -1,4 +1,5 @@
 import { buildFederatedSchema } from '../../core/graphql/federated-schema.js';
+import { AddressResolver } from './addresses/address-resolver.js';
 import { DomainNameResolver } from './domain-names/domain-name-resolver.js';
 import { SiteNetworkResolver, VmNetworkResolver } from './extensions/site-network-resolver.js';
 import { NetworkResolver } from './network/network-resolver.js';
@@ -12,6 +13,6 @@ const referenceResolvers = {
 
 export const buildIpregSchema = () =>
   buildFederatedSchema({
-    resolvers: [PoolResolver, NetworkResolver, DomainNameResolver, SiteNetworkResolver, VmNetworkResolver],
+    resolvers: [PoolResolver, AddressResolver, NetworkResolver, DomainNameResolver, SiteNetworkResolver, VmNetworkResolver],
     referenceResolvers,
   });

@@ -155,6 +155,9 @@ export class Address {
   @Field(() => Date, { nullable: true })
   quarantinedUntil!: Date | null;
 
+  @Field(() => Site, { nullable: true, description: 'The site whose name holds it; null while READY or released.' })
+  site!: Site | null;
+
   /** For resolvers. */
   poolId!: string;
   nameId!: string | null;

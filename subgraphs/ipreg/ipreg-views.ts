@@ -24,6 +24,7 @@ export const toAddressView = (row: AddressRow): Address => ({
   ipVersion: row.address.includes(':') ? 6 : 4,
   state: row.state,
   quarantinedUntil: row.quarantinedUntil ?? null,
+  site: row.siteId ? { id: row.siteId } : null,
   poolId: row.poolId,
   nameId: row.nameId ?? null,
 });

@@ -73,6 +73,8 @@ describe.each(DATABASES)('the IP registry through the gateway on $name', ({ data
     expect(task.steps.map((step) => step.name)).toEqual(['place', 'allocate-network', 'create-vm', 'start-vm', 'publish-dns']);
 
     const seen = (await query(instance.url, SITE_NETWORK, { id: site.siteId }, TOKENS.alice)).site;
+    const held = (await query(instance.url, '{ pools(purpose: SERVICE) { addresses(state: ALLOCATED) { address holder { fqdn } site { id } pool { name } } } }', {}, TOKENS.admin)).pools.flatMap((pool: any) => pool.addresses);
+    expect(held).toContainEqual({ address: seen.serviceAddresses[0], holder: { fqdn: seen.serviceName }, site: { id: site.siteId }, pool: { name: 'service-v4' } });
     expect(seen.serviceName).toMatch(/^s-[0-9a-f]{10}\.hosting\.example\.org$/);
     expect(seen.serviceAddresses).toEqual([expect.stringMatching(/^192\.0\.2\.\d+$/), expect.stringMatching(/^2001:db8:0:1::[0-9a-f]+$/)]);
     expect(seen.vm.hostName).toMatch(/^h-[0-9a-f]{10}\.hosting\.example\.org$/);
@@ -94,7 +96,8 @@ describe.each(DATABASES)('the IP registry through the gateway on $name', ({ data
     expect(deleted.steps.map((step) => step.name)).toEqual(['unpublish-dns', 'destroy-vm', 'release-placement', 'release-network', 'forget-access', 'remove-site']);
     expect(zoneFile()).not.toContain(seen.serviceName);
     expect(zoneFile()).not.toContain(seen.vm.hostName);
-    const { pools } = await query(instance.url, '{ pools { name quarantinedCount allocatedCount addresses(state: QUARANTINED) { address quarantinedUntil } } }', {}, TOKENS.admin);
+    const { pools } = await query(instance.url, '{ pools { name quarantinedCount allocatedCount addresses(state: QUARANTINED) { address quarantinedUntil holder { fqdn } site { id } } } }', {}, TOKENS.admin);
+    expect(pools.flatMap((pool: any) => pool.addresses).every((address: any) => address.holder === null && address.site === null && address.quarantinedUntil)).toBe(true);
     const quarantined = pools.flatMap((pool: any) => pool.addresses.map((address: any) => address.address));
     expect(quarantined).toEqual(expect.arrayContaining([...seen.serviceAddresses, ...seen.vm.addresses]));
   });

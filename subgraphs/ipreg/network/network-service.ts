@@ -96,6 +96,10 @@ export class NetworkService {
     return this.orm.em.fork().find(NameEntity, { siteId: { $in: siteIds } }, { orderBy: { kind: 'desc', fqdn: 'asc' } });
   }
 
+  namesByIds(ids: string[]): Promise<NameRow[]> {
+    return this.orm.em.fork().find(NameEntity, { id: { $in: ids } });
+  }
+
   /** The name users' domains point at. */
   async serviceNameOf(siteId: string): Promise<NameRow | null> {
     return this.orm.em.fork().findOne(NameEntity, { holderKey: `site:${siteId}:SERVICE` });
