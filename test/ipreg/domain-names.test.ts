@@ -66,6 +66,17 @@ describe('domain names on sites', () => {
     expect(zoneFile()).toContain(`blog.hosting.example.org. 300 IN CNAME ${serviceName}.`);
   });
 
+  it('gives a zone apex, which cannot have a CNAME, the service addresses instead', async () => {
+    const { site } = await query(instance.url, 'query ($id: ID!) { site(id: $id) { serviceAddresses } }', { id: siteId }, TOKENS.alice);
+    expect((await query(instance.url, REQUEST, { siteId, name: 'hosting.example.org' }, TOKENS.admin)).requestDomainName.state).toBe('ACTIVE');
+    const apex = (type: string) => zoneFile().split('\n').filter((line) => line.startsWith(`hosting.example.org. 300 IN ${type} `));
+    expect(apex('A')).toEqual([`hosting.example.org. 300 IN A ${site.serviceAddresses[0]}`]);
+    expect(apex('AAAA')).toEqual([`hosting.example.org. 300 IN AAAA ${site.serviceAddresses[1]}`]);
+    expect(apex('CNAME')).toEqual([]);
+    await query(instance.url, 'mutation { removeDomainName(name: "hosting.example.org") { fqdn } }', {}, TOKENS.admin);
+    expect(apex('A')).toEqual([]);
+  });
+
   it('makes names outside the managed zones prove control with a TXT token found in DNS', async () => {
     const external = (await query(instance.url, REQUEST, { siteId, name: 'www.external.test' }, TOKENS.alice)).requestDomainName;
     expect(external).toMatchObject({ state: 'EXTERNAL', verificationName: '_hostgraph.www.external.test', verificationToken: expect.stringMatching(/^hostgraph-verify=[0-9a-f]{32}$/) });
