@@ -13,7 +13,7 @@ import { NameEntity, type NameKind, type NameRow } from '../names/name-entity.js
 import { newNameIn } from '../names/name-label.js';
 import { recordsOfName } from '../names/name-records.js';
 import { FAMILIES, POOL_PURPOSES, PoolEntity, type PoolPurpose } from '../pools/pool-entity.js';
-import { retryContention } from './allocation-retry.js';
+import { retryContention } from '../transactions/retry-contention.js';
 
 export interface NetworkRequest {
   siteId: string;
@@ -78,7 +78,7 @@ export class NetworkService {
   /** Every name the site holds, and its VMs' host names, go; their addresses are quarantined. */
   async release(siteId: string): Promise<number> {
     const id = validateId(siteId, 'siteId');
-    return this.orm.em.fork().transactional(async (em) => {
+    return retryContention(() => this.orm.em.fork().transactional(async (em) => {
       const names = await em.find(NameEntity, { siteId: id });
       if (names.length === 0) return 0;
       const nameIds = names.map((name) => name.id);
@@ -89,7 +89,7 @@ export class NetworkService {
       // Its domain names are free for other sites again.
       await em.nativeDelete(DomainNameEntity, { siteId: id });
       return names.length;
-    });
+    }));
   }
 
   namesOfSites(siteIds: string[]): Promise<NameRow[]> {
@@ -159,7 +159,7 @@ export class NetworkService {
     const first = validateId(firstVmId, 'firstVmId');
     const second = validateId(secondVmId, 'secondVmId');
     if (first === second) throw badInput('switching services needs two different VMs', 'secondVmId');
-    return this.orm.em.fork().transactional(async (em) => {
+    return retryContention(() => this.orm.em.fork().transactional(async (em) => {
       const names = await em.find(NameEntity, { vmId: { $in: [first, second] }, kind: 'SERVICE' });
       const ofFirst = names.filter((name) => name.vmId === first);
       const ofSecond = names.filter((name) => name.vmId === second);
@@ -171,7 +171,7 @@ export class NetworkService {
       await em.nativeUpdate(AddressEntity, { nameId: { $in: ofFirst.map((name) => name.id) } }, { vmId: second });
       await em.nativeUpdate(AddressEntity, { nameId: { $in: ofSecond.map((name) => name.id) } }, { vmId: first });
       return names;
-    });
+    }));
   }
 
   /** Hands a ready name of the purpose to the holder; null when none is ready. */

@@ -10,6 +10,7 @@ import { parseIpAddress } from '../../../plugins/dns/ip-address.js';
 import { Fatal } from '../../../plugins/plugin-errors.js';
 import { AddressEntity, type AddressRow, type AddressState } from '../addresses/address-entity.js';
 import { POOL_PURPOSES, PoolEntity, type PoolPurpose } from './pool-entity.js';
+import { retryContention } from '../transactions/retry-contention.js';
 import { toPool, type Pool } from './pool-view.js';
 import { offsetKey, offsetOfKey, overlap, parsePrefix, usableRange } from './prefix.js';
 import { isReserved, reservedOffsets, skipReserved, type AddressRange } from './reserved-ranges.js';
@@ -79,8 +80,7 @@ export class PoolService {
     const { first, last } = usableRange(prefix);
     if (skipReserved(first, offsets) > last) throw badInput(`${prefix.text} has no address left once the reserved ranges and gateway are taken out`, 'reserved');
 
-    const em = this.orm.em.fork();
-    return em.transactional(async (tx) => {
+    return retryContention(() => this.orm.em.fork().transactional(async (tx) => {
       // Two admins adding overlapping pools at once: the second waits and then sees the first.
       if (this.dialect === 'postgresql') {
         await tx.getConnection().execute('lock table ipreg_pools in share row exclusive mode', [], 'run', tx.getTransactionContext());
@@ -102,7 +102,7 @@ export class PoolService {
       });
       await tx.flush();
       return toPool(row);
-    });
+    }));
   }
 
   /**
@@ -114,7 +114,7 @@ export class PoolService {
     const gateway = change.gateway === undefined ? pool.gateway : change.gateway?.trim() || null;
     const reserved = change.reserved === undefined || change.reserved === null ? pool.reserved : change.reserved;
     const offsets = reservedOffsets(pool.prefix, reserved, gateway);
-    return this.orm.em.fork().transactional(async (tx) => {
+    return retryContention(() => this.orm.em.fork().transactional(async (tx) => {
       // Under the pool's lock, so no allocation hands out an address about to be reserved.
       await tx.getConnection().execute('update ipreg_pools set next_offset = next_offset where id = ?', [pool.id], 'run', tx.getTransactionContext());
       const held = (await tx.find(AddressEntity, { poolId: pool.id, state: 'ALLOCATED' }, { fields: ['address', 'offset'] })).filter((row) =>
@@ -128,19 +128,19 @@ export class PoolService {
       row.reserved = JSON.stringify(reserved.map((range) => ({ from: range.from.trim(), to: range.to.trim() })));
       await tx.flush();
       return toPool(row);
-    });
+    }));
   }
 
   /** Removes a pool none of whose addresses is held; quarantined ones go with it. */
   async remove(id: string): Promise<Pool> {
     const pool = await this.get(id);
-    return this.orm.em.fork().transactional(async (tx) => {
+    return retryContention(() => this.orm.em.fork().transactional(async (tx) => {
       const held = await tx.count(AddressEntity, { poolId: pool.id, state: 'ALLOCATED' });
       if (held > 0) throw conflict(`Pool ${pool.name} still has ${held} allocated address${held === 1 ? '' : 'es'}; release them first`);
       await tx.nativeDelete(AddressEntity, { poolId: pool.id });
       await tx.nativeDelete(PoolEntity, { id: pool.id });
       return pool;
-    });
+    }));
   }
 
   /** The embedded default's pools, created when there is none yet. */
