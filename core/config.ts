@@ -120,7 +120,13 @@ export interface IpregConfig {
   recordTtl: number;
   /** Base64 of 32 bytes (openssl rand -base64 32) sealing private host keys; generated into ./data otherwise. */
   hostKeyEncryptionKey: string;
-  /** Ready names (with addresses, records and host keys) kept per purpose; 0 turns preallocation off. */
+  /**
+   * Ready names (with addresses, records and host keys) kept per purpose; 0 (the default) turns
+   * preallocation off. Meant for PostgreSQL: on the embedded SQLite every subgraph of the process has
+   * its own connection to one file, and a write that meets another's open transaction blocks the
+   * process for up to busy_timeout (better-sqlite3 waits synchronously), so background transactions
+   * there cost more than they save.
+   */
   preallocate: { count: number; schedule: string };
   /**
    * Who may take domain names inside the managed zones without an admin's approval: a zone (or a
@@ -348,7 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
       recordTtl: file.ipreg?.recordTtl ?? 300,
       hostKeyEncryptionKey: env.HOST_KEY_ENCRYPTION_KEY ?? file.ipreg?.hostKeyEncryptionKey ?? persistentSecret(dataDir, 'host-key-encryption-key', 'base64'),
       preallocate: {
-        count: file.ipreg?.preallocate?.count ?? 2,
+        count: file.ipreg?.preallocate?.count ?? 0,
         schedule: env.PREALLOCATE_SCHEDULE ?? file.ipreg?.preallocate?.schedule ?? '30 * * * * *',
       },
       zoneGroups: file.ipreg?.zoneGroups ?? {},

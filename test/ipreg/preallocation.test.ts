@@ -1,23 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSite } from '../inventory/inventory-fixture.js';
 import { eventually } from '../support/eventually.js';
 import { query } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
+import { createPostgresDatabase } from '../support/postgres-database.js';
 
 const READY = '{ readyNames { fqdn purpose state publishedAt addresses { address } } }';
 
+/** On PostgreSQL, where preallocation is meant to run (see IpregConfig.preallocate). */
 describe('preallocated names', () => {
   let instance: Instance;
+  let drop: () => Promise<void>;
   const readyNames = async () => (await query(instance.url, READY, {}, TOKENS.admin)).readyNames as any[];
   const zoneFile = () => readFileSync(join(instance.config.dataDir, 'zones', 'hosting.example.org.zone'), 'utf8');
 
   beforeAll(async () => {
+    const database = await createPostgresDatabase(inject('postgresUrl'));
+    drop = database.drop;
     // Every second, so a taken name is replaced while the test waits.
-    instance = await startInstance({ settings: { ipreg: { preallocate: { count: 2, schedule: '* * * * * *' } } } });
+    instance = await startInstance({ database: database.url, settings: { ipreg: { preallocate: { count: 2, schedule: '* * * * * *' } } } });
   });
-  afterAll(() => instance?.close());
+  afterAll(async () => {
+    await instance?.close();
+    await drop?.();
+  });
 
   it('keeps two published names per purpose ready, which a new site takes, and refills them', async () => {
     const ready = await eventually(async () => {
