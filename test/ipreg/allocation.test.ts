@@ -139,6 +139,16 @@ describe.each(DIALECTS)('allocating addresses on $name', ({ dialect, open }) => 
     expect((await service.addressesOf([next.id])).map((row) => row.address)).toContain('10.60.0.10');
   });
 
+  it("refuses a VM's host name to a site that does not hold it", async () => {
+    await pools.create({ name: 'host-v4-more', prefix: '10.70.0.0/24', purpose: 'HOST', zone: 'hosting.test' });
+    const service = network();
+    const vmId = randomUUID();
+    const owner = randomUUID();
+    expect((await service.allocate({ siteId: owner, vmId, purpose: 'HOST' })).siteId).toBe(owner);
+    const other = await service.allocate({ siteId: randomUUID(), vmId, purpose: 'HOST' }).catch((error) => error);
+    expect(codeOf(other)).toBe('CONFLICT');
+  });
+
   it('refuses malformed and overlapping prefixes, and stores nothing', async () => {
     const count = async () => (await pools.list()).length;
     const before = await count();

@@ -109,6 +109,8 @@ describe.each(DATABASES)('the IP registry through the gateway on $name', ({ data
     expect(errorCodes(unknown.body)).toEqual(['NOT_FOUND']);
     const notHers = await graphql(instance.url, ALLOCATE, { siteId: site.siteId, purpose: 'TEST' }, TOKENS.bob);
     expect(errorCodes(notHers.body)).toEqual(['FORBIDDEN']);
+    const hostName = await graphql(instance.url, ALLOCATE, { siteId: site.siteId, purpose: 'HOST' }, TOKENS.alice);
+    expect(errorCodes(hostName.body)).toEqual(['FORBIDDEN']);
     const malformed = await graphql(instance.url, ALLOCATE, { siteId: 'nope', purpose: 'TEST' }, TOKENS.alice);
     expect(errorCodes(malformed.body)).toEqual(['BAD_USER_INPUT']);
     // Its admin may take a test name; asking again gives the same one.

@@ -17,7 +17,7 @@ async function assertMaySee(context: IpregContext, name: Name): Promise<void> {
 export class NetworkResolver {
   @Mutation(() => Name, {
     description:
-      'Gives the site (or, for HOST, its VM) a name with one IPv4 and one IPv6 address as the purpose’s pools allow, in one transaction; asking again returns the same name. POOL_EXHAUSTED when a pool is full (site admins and Hostgraph).',
+      'Gives the site a name with one IPv4 and one IPv6 address as the purpose’s pools allow, in one transaction; asking again returns the same name. POOL_EXHAUSTED when a pool is full (site admins; HOST names and vmId for Hostgraph itself).',
   })
   async allocateNetwork(
     @Arg('siteId', () => ID) siteId: string,
@@ -26,6 +26,8 @@ export class NetworkResolver {
     @Arg('vmId', () => ID, { nullable: true, description: 'The VM a HOST name is for, or that serves a service name.' }) vmId?: string | null,
   ): Promise<Name> {
     await context.sitePermission.assert(siteId, 'manage');
+    // VMs are hosting's to name: a person naming a VM id could take the name another site's VM will ask for.
+    if (vmId || purpose === 'HOST') requireService(context.principal);
     return toNameView(await context.network.allocate({ siteId, purpose, vmId }));
   }
 

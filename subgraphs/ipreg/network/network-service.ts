@@ -64,10 +64,10 @@ export class NetworkService {
     const held = () => this.orm.em.fork().findOne(NameEntity, { holderKey: holder.holderKey });
 
     const existing = await held();
-    if (existing) return existing;
-    const claimed = await retryContention(() => this.claimReady(holder), async () => held());
-    if (claimed) return claimed;
-    return this.make(holder.purpose, holder, held);
+    const claimed = existing ?? (await retryContention(() => this.claimReady(holder), async () => held()));
+    const name = claimed ?? (await this.make(holder.purpose, holder, held));
+    if (name.siteId !== siteId) throw conflict(`VM ${vmId} already has a name, held by another site`);
+    return name;
   }
 
   /** A READY name with its addresses and records, for the preallocation job. */
