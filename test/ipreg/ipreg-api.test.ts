@@ -100,6 +100,12 @@ describe.each(DATABASES)('the IP registry through the gateway on $name', ({ data
     expect(pools.flatMap((pool: any) => pool.addresses).every((address: any) => address.holder === null && address.site === null && address.quarantinedUntil)).toBe(true);
     const quarantined = pools.flatMap((pool: any) => pool.addresses.map((address: any) => address.address));
     expect(quarantined).toEqual(expect.arrayContaining([...seen.serviceAddresses, ...seen.vm.addresses]));
+
+    const ADDRESS = 'query ($address: String!) { address(address: $address) { address state site { id } pool { name } } }';
+    expect((await query(instance.url, ADDRESS, { address: seen.serviceAddresses[0] }, TOKENS.admin)).address).toEqual({ address: seen.serviceAddresses[0], state: 'QUARANTINED', site: null, pool: { name: 'service-v4' } });
+    expect((await query(instance.url, ADDRESS, { address: '2001:db8:0:2:ffff::1' }, TOKENS.admin)).address).toEqual({ address: '2001:db8:0:2:ffff::1', state: 'FREE', site: null, pool: { name: 'host-v6' } });
+    expect(errorCodes((await graphql(instance.url, ADDRESS, { address: '10.1.1.1' }, TOKENS.admin)).body)).toEqual(['NOT_FOUND']);
+    expect(errorCodes((await graphql(instance.url, ADDRESS, { address: '192.0.2' }, TOKENS.admin)).body)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('allocates for sites its caller manages only, and says NOT_FOUND for sites that do not exist', async () => {

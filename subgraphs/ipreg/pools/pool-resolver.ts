@@ -21,6 +21,14 @@ export class PoolResolver {
     return toPoolView(await context.pools.get(id));
   }
 
+  @Query(() => Address, { description: 'One address of a pool: FREE when it was never handed out, QUARANTINED until it may be handed out again; NOT_FOUND outside every pool (platform admins).' })
+  async address(@Arg('address', () => String) address: string, @Ctx() context: IpregContext): Promise<Address> {
+    requirePlatformAdmin(context.principal, 'look up addresses');
+    const found = await context.pools.lookup(address);
+    if (found.row) return toAddressView(found.row);
+    return { address: found.address, ipVersion: found.pool.prefix.family === 'ipv4' ? 4 : 6, state: 'FREE', quarantinedUntil: null, site: null, poolId: found.pool.id, nameId: null };
+  }
+
   @Mutation(() => Pool, { description: 'Adds an address pool; malformed or overlapping prefixes are refused and nothing is stored (platform admins).' })
   async createPool(@Arg('input', () => CreatePoolInput) input: CreatePoolInput, @Ctx() context: IpregContext): Promise<Pool> {
     requirePlatformAdmin(context.principal, 'add address pools');

@@ -12,7 +12,7 @@ import { AddressEntity, type AddressRow, type AddressState } from '../addresses/
 import { POOL_PURPOSES, PoolEntity, type PoolPurpose } from './pool-entity.js';
 import { retryContention } from '../transactions/retry-contention.js';
 import { toPool, type Pool } from './pool-view.js';
-import { offsetKey, offsetOfKey, overlap, parsePrefix, usableRange } from './prefix.js';
+import { offsetIn, offsetKey, offsetOfKey, overlap, parsePrefix, usableRange } from './prefix.js';
 import { isReserved, reservedOffsets, skipReserved, type AddressRange } from './reserved-ranges.js';
 
 export interface NewPool {
@@ -66,6 +66,19 @@ export class PoolService {
 
   addresses(poolId: string, state: AddressState | null, limit: number): Promise<AddressRow[]> {
     return this.orm.em.fork().find(AddressEntity, { poolId, ...(state ? { state } : {}) }, { orderBy: { offset: 'asc' }, limit });
+  }
+
+  /**
+   * What the registry knows of one address: its row when it was handed out, or FREE in the pool
+   * that holds it (reserved addresses too: nobody holds them). NOT_FOUND outside every pool.
+   */
+  async lookup(text: string): Promise<{ pool: Pool; row: AddressRow | null; address: string }> {
+    const parsed = parseIpAddress(text.trim());
+    if (!parsed) throw badInput(`"${text.slice(0, 80)}" is not an IP address`, 'address');
+    const address = parsed.toString();
+    const pool = (await this.list()).find((candidate) => offsetIn(candidate.prefix, address) !== null);
+    if (!pool) throw notFound('Address', `${address} (in no pool)`);
+    return { pool, address, row: await this.orm.em.fork().findOne(AddressEntity, { address }) };
   }
 
   async create(input: NewPool): Promise<Pool> {
