@@ -10,7 +10,11 @@ import { AddressEntity } from '../../subgraphs/ipreg/addresses/address-entity.js
 import { openIpregDatabase } from '../../subgraphs/ipreg/ipreg-database.js';
 import { NetworkService } from '../../subgraphs/ipreg/network/network-service.js';
 import { PoolService } from '../../subgraphs/ipreg/pools/pool-service.js';
+import { SubgraphClient } from '../../core/graphql/subgraph-client.js';
+import { IdentityClient } from '../../subgraphs/identity/client/identity-client.js';
+import { IpregClient } from '../../subgraphs/ipreg/client/ipreg-client.js';
 import { startBind } from '../../test/support/bind-server.js';
+import { startInstance } from '../../test/support/hostgraph-instance.js';
 import { createPostgresDatabase } from '../../test/support/postgres-database.js';
 import { providePostgres } from '../../test/support/servers.js';
 
@@ -60,9 +64,36 @@ async function allocations(label: string, dialect: Dialect, url: string, measure
   }
 }
 
+/** The same over HTTP, as hosting's worker asks: the ipreg subgraph, which checks each site with identity. */
+async function allocationsOverHttp(url: string, measurements: Measurement[], details: Record<string, unknown>) {
+  const instance = await startInstance({ database: url, roles: ['identity', 'ipreg'], settings: { ipreg: { seedPools: [
+    { name: 'bench-v4', prefix: '10.64.0.0/16', purpose: 'SERVICE', zone: 'hosting.example.org' },
+    { name: 'bench-v6', prefix: '2001:db8:64::/64', purpose: 'SERVICE', zone: 'hosting.example.org' },
+  ] } } });
+  try {
+    const clientOf = (name: 'identity' | 'ipreg') => new SubgraphClient(name, instance.config.subgraphs[name].url, instance.config.principalSecret, 'bench', 60_000);
+    const identity = new IdentityClient(clientOf('identity'));
+    const ipreg = new IpregClient(clientOf('ipreg'));
+    const sites = Array.from({ length: SEQUENTIAL + CONCURRENT }, () => randomUUID());
+    await throughput(sites.length, 8, (i) => identity.recordSiteCreation({ siteId: sites[i]!, name: `b${i}`, creator: 'bench', creatorGroups: [] }));
+    const addresses: string[] = [];
+    const allocate = async (i: number) => addresses.push(...(await ipreg.allocateNetwork({ siteId: sites[i]!, purpose: 'SERVICE' })).addresses);
+    const one = await throughput(SEQUENTIAL, 1, allocate);
+    const many = await throughput(CONCURRENT, CLIENTS, (i) => allocate(SEQUENTIAL + i));
+    measurements.push({ label: 'allocateNetwork over HTTP on PostgreSQL (identity check included), 1 client', value: Math.round(one), unit: 'allocations/s' });
+    measurements.push({ label: `allocateNetwork over HTTP on PostgreSQL, ${CLIENTS} concurrent clients`, value: Math.round(many), unit: 'allocations/s' });
+    const duplicated = addresses.length - new Set(addresses).size;
+    measurements.push({ label: 'addresses handed out twice over HTTP', value: duplicated, unit: 'addresses', target: { kind: 'below', bound: 1 } });
+    details.http = { sequential: SEQUENTIAL, concurrent: CONCURRENT, clients: CLIENTS, duplicates: duplicated };
+  } finally {
+    await instance.close();
+  }
+}
+
 /**
  * The IP registry's allocation under contention (one pool per family, so every allocation takes
- * the same two pool locks) on PostgreSQL and SQLite, with the number of addresses held twice, which
+ * the same two pool locks) on PostgreSQL and SQLite, in process and over HTTP (PostgreSQL), with the
+ * number of addresses held twice, which
  * must be 0; and RFC 2136 updates per second to a local inline-signing BIND.
  */
 export const ipregAllocation: Benchmark = {
@@ -76,6 +107,12 @@ export const ipregAllocation: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'hostgraph-bench-ipreg-'));
     try {
       await allocations('PostgreSQL', 'postgresql', database.url, measurements, details);
+      const overHttp = await createPostgresDatabase(postgres.url);
+      try {
+        await allocationsOverHttp(overHttp.url, measurements, details);
+      } finally {
+        await overHttp.drop();
+      }
       await allocations('SQLite', 'sqlite', `sqlite:${join(dir, 'ipreg.sqlite')}`, measurements, details);
     } finally {
       await database.drop();
