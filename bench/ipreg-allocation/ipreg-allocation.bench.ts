@@ -92,9 +92,9 @@ async function allocationsOverHttp(url: string, measurements: Measurement[], det
 
 /**
  * The IP registry's allocation under contention (one pool per family, so every allocation takes
- * the same two pool locks) on PostgreSQL and SQLite, in process and over HTTP (PostgreSQL), with the
- * number of addresses held twice, which
- * must be 0; and RFC 2136 updates per second to a local inline-signing BIND.
+ * the same two pool locks) on PostgreSQL and SQLite, in process and over HTTP (PostgreSQL), with
+ * the number of addresses held twice, which must be 0; and RFC 2136 updates per second to a local
+ * inline-signing BIND.
  */
 export const ipregAllocation: Benchmark = {
   name: 'ipreg-allocation',
