@@ -1,6 +1,7 @@
 import { dialectOf } from '../../core/database/open-database.js';
 import { startSubgraphServer } from '../../core/graphql/subgraph-server.js';
 import { defineSubgraph } from '../../core/roles/subgraph-module.js';
+import { sharedDnsPublisher } from '../../plugins/dns/shared-dns-publisher.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
 import { SitePermission } from './access/site-permission.js';
 import { DomainNameService } from './domain-names/domain-name-service.js';
@@ -10,12 +11,12 @@ import { openIpregDatabase } from './ipreg-database.js';
 import { buildIpregSchema } from './ipreg-schema.js';
 import { NetworkService } from './network/network-service.js';
 import { PreallocationJob, schedulePreallocation } from './preallocation/preallocation-job.js';
-import { sharedDnsPublisher } from '../../plugins/dns/shared-dns-publisher.js';
 import { PoolService } from './pools/pool-service.js';
 
 /**
- * Address pools, names and their addresses, host keys and domain names: served here. The DNS
- * records they make are published by the worker's task steps (and by preallocation, scheduled).
+ * Address pools, names and their addresses, host keys and domain names: served here. Sites' records
+ * are published by the worker's task steps; accepted domain names here at once; ready names (and
+ * what could not be published) by the scheduler.
  */
 export const ipregModule = defineSubgraph({
   name: 'ipreg',
