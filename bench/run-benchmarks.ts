@@ -7,6 +7,7 @@ import { createSite } from './create-site/create-site.bench.js';
 import { meetsTarget, type Benchmark } from './benchmark.js';
 import { driverLifecycle } from './driver-lifecycle/driver-lifecycle.bench.js';
 import { gatewayOverhead } from './gateway-overhead/gateway-overhead.bench.js';
+import { ipregAllocation } from './ipreg-allocation/ipreg-allocation.bench.js';
 import { residentMemory } from './memory/resident-memory.bench.js';
 import { placementThroughput } from './placement/placement.bench.js';
 import { metricsIngest } from './metrics-ingest/metrics-ingest.bench.js';
@@ -19,7 +20,7 @@ import { sshRole } from './ssh-role/ssh-role.bench.js';
  * table and writes bench/results/<name>.json. Exits non-zero only when a benchmark crashed: a
  * missed target is a finding, printed as MISSED, not a failure of the run.
  */
-const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization, driverLifecycle, placementThroughput, sshRole, metricsIngest, createSite];
+const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization, driverLifecycle, placementThroughput, sshRole, metricsIngest, createSite, ipregAllocation];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const machine = () => ({

@@ -125,6 +125,44 @@ export interface SiteLifecycleConfig {
   nightlySnapshots: { schedule: string; keep: number; maxAgeDays: number };
 }
 
+/** An address pool the IP registry creates at start when it has none (the embedded default's documentation prefixes). */
+export interface SeedPool {
+  name: string;
+  prefix: string;
+  purpose: 'SERVICE' | 'HOST' | 'TEST';
+  /** The managed zone its names are made in. */
+  zone: string;
+  gateway?: string | null;
+  reserved?: { from: string; to: string }[];
+}
+
+/** The IP registry: pools, names, host keys, domain names. */
+export interface IpregConfig {
+  /** Created at start when there is no pool yet; set `[]` in production. */
+  seedPools: SeedPool[];
+  /** How long a released address stays QUARANTINED before it may be handed out again. */
+  quarantineSeconds: number;
+  /** TTL of the records Hostgraph publishes. */
+  recordTtl: number;
+  /** Base64 of 32 bytes (openssl rand -base64 32) sealing private host keys; generated into ./data otherwise. */
+  hostKeyEncryptionKey: string;
+  /**
+   * Ready names (with addresses, records and host keys) kept per purpose; 0 (the default) turns
+   * preallocation off. Meant for PostgreSQL: on the embedded SQLite every subgraph of the process has
+   * its own connection to one file, and a write that meets another's open transaction blocks the
+   * process for up to busy_timeout (better-sqlite3 waits synchronously), so background transactions
+   * there cost more than they save.
+   */
+  preallocate: { count: number; schedule: string };
+  /**
+   * Who may take domain names inside the managed zones without an admin's approval: a zone (or a
+   * part of one, `physics.hosting.example.org`) → the groups allowed names under it.
+   */
+  zoneGroups: Record<string, string[]>;
+  /** Where EXTERNAL names' TXT tokens are looked up: `host:port` of resolvers; the system's when empty. */
+  verificationResolvers: string[];
+}
+
 /** The Prometheus listener of roles that have no HTTP server of their own. */
 export interface ObservabilityConfig {
   workerMetricsPort: number;
@@ -170,11 +208,15 @@ export interface Config {
    */
   certificates: CertificatesConfig & { dns?: DnsPublisherConfig };
   siteLifecycle: SiteLifecycleConfig;
+  ipreg: IpregConfig;
+  /** Where DNS records go: zone files (the embedded default) or RFC 2136 updates to a primary. */
+  dns: DnsPublisherConfig;
   observability: ObservabilityConfig;
   logLevel: string;
 }
 
-export const SUBGRAPH_NAMES = ['hosting', 'identity', 'inventory', 'metrics'] as const;
+/** Appended in order of arrival: a subgraph's default port (PORT + 1 + its index) never moves. */
+export const SUBGRAPH_NAMES = ['hosting', 'identity', 'inventory', 'metrics', 'ipreg'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const DEFAULT_FLAVORS: Record<string, Flavor> = {
@@ -191,10 +233,10 @@ export const EXAMPLE_DIRECTORY_FILE = fileURLToPath(new URL('../plugins/director
 const NO_LIMITS: QuotaLimits = { sites: null, vcpus: null, memoryMiB: null, snapshots: null };
 
 /** Secrets the embedded default invents once and keeps in the data folder, so restarts agree. */
-function persistentSecret(dataDir: string, file: string): string {
+function persistentSecret(dataDir: string, file: string, encoding: 'base64url' | 'base64' = 'base64url'): string {
   const path = join(dataDir, file);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
+  const secret = randomBytes(32).toString(encoding);
   writeFileSync(path, secret + '\n', { mode: 0o600 });
   return secret;
 }
@@ -218,6 +260,24 @@ const DEFAULT_SEED_HOSTS: SeedHost[] = [
 /** What sites may install without asking the operators: common web stacks' parts. */
 const DEFAULT_APPROVED_PACKAGES = ['php-fpm', 'php-mysql', 'php-pgsql', 'php-gd', 'php-curl', 'php-xml', 'php-mbstring', 'mariadb-server', 'postgresql', 'git', 'rsync', 'imagemagick', 'python3-venv'];
 const DEFAULT_SERVICE_DOMAIN = 'sites.hostgraph.test';
+/** The embedded default's pools: documentation prefixes (RFC 5737, RFC 3849), a /64 per purpose. */
+const DEFAULT_ZONE = 'hosting.example.org';
+const DEFAULT_SEED_POOLS: SeedPool[] = [
+  { name: 'service-v4', prefix: '192.0.2.0/24', purpose: 'SERVICE', zone: DEFAULT_ZONE, gateway: '192.0.2.1' },
+  { name: 'service-v6', prefix: '2001:db8:0:1::/64', purpose: 'SERVICE', zone: DEFAULT_ZONE, gateway: '2001:db8:0:1::1' },
+  { name: 'host-v4', prefix: '198.51.100.0/24', purpose: 'HOST', zone: DEFAULT_ZONE, gateway: '198.51.100.1' },
+  { name: 'host-v6', prefix: '2001:db8:0:2::/64', purpose: 'HOST', zone: DEFAULT_ZONE, gateway: '2001:db8:0:2::1' },
+  { name: 'test-v4', prefix: '203.0.113.0/24', purpose: 'TEST', zone: DEFAULT_ZONE, gateway: '203.0.113.1' },
+  { name: 'test-v6', prefix: '2001:db8:0:3::/64', purpose: 'TEST', zone: DEFAULT_ZONE, gateway: '2001:db8:0:3::1' },
+];
+const DEFAULT_DNS_ZONES = [DEFAULT_ZONE, '2.0.192.in-addr.arpa', '100.51.198.in-addr.arpa', '113.0.203.in-addr.arpa', '8.b.d.0.1.0.0.2.ip6.arpa'];
+
+/** zonefile under ./data/zones unless the file says otherwise; an RFC 2136 key's secret may come from DNS_TSIG_SECRET. */
+function dnsConfig(env: Env, file: Record<string, any>, dataDir: string): DnsPublisherConfig {
+  const dns = file.dns as DnsPublisherConfig | undefined;
+  if (dns?.kind === 'rfc2136') return { ...dns, keySecret: env.DNS_TSIG_SECRET ?? dns.keySecret };
+  return dns ?? { kind: 'zonefile', directory: join(dataDir, 'zones'), zones: DEFAULT_DNS_ZONES, nameServers: [`ns.${DEFAULT_ZONE}`] };
+}
 
 const SECRET_PREFIX = 'HOSTGRAPH_SECRET_';
 
@@ -337,6 +397,19 @@ export function loadConfig(env: Env = process.env): Config {
       cancelledSweepSchedule: file.siteLifecycle?.cancelledSweepSchedule ?? '0 17 * * * *',
       nightlySnapshots: { schedule: '0 30 2 * * *', keep: 7, maxAgeDays: 14, ...file.siteLifecycle?.nightlySnapshots },
     },
+    ipreg: {
+      seedPools: file.ipreg?.seedPools ?? DEFAULT_SEED_POOLS,
+      quarantineSeconds: file.ipreg?.quarantineSeconds ?? 7 * 24 * 3600,
+      recordTtl: file.ipreg?.recordTtl ?? 300,
+      hostKeyEncryptionKey: env.HOST_KEY_ENCRYPTION_KEY ?? file.ipreg?.hostKeyEncryptionKey ?? persistentSecret(dataDir, 'host-key-encryption-key', 'base64'),
+      preallocate: {
+        count: file.ipreg?.preallocate?.count ?? 0,
+        schedule: env.PREALLOCATE_SCHEDULE ?? file.ipreg?.preallocate?.schedule ?? '30 * * * * *',
+      },
+      zoneGroups: file.ipreg?.zoneGroups ?? {},
+      verificationResolvers: file.ipreg?.verificationResolvers ?? [],
+    },
+    dns: dnsConfig(env, file, dataDir),
     observability: {
       workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),
       schedulerMetricsPort: int(env.SCHEDULER_METRICS_PORT, file.observability?.schedulerMetricsPort ?? 9465),

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'SITE_SUSPENDED'
   /** The site is cancelled and waits to be destroyed: nothing runs on it but deleteSite. */
   | 'SITE_CANCELLED'
+  /** No address pool of the asked purpose has a free address; retrying will not help until one is added. */
+  | 'POOL_EXHAUSTED'
   // Refusals of the request itself, before any resolver runs:
   | 'BAD_REQUEST'
   | 'GRAPHQL_PARSE_FAILED'
@@ -34,5 +36,6 @@ export const notFound = (what: string, id: string) => new HostgraphError('NOT_FO
 export const forbidden = (message: string) => new HostgraphError('FORBIDDEN', message);
 export const conflict = (message: string) => new HostgraphError('CONFLICT', message);
 export const noCapacity = (message: string, extensions: Record<string, unknown> = {}) => new HostgraphError('NO_CAPACITY', message, extensions);
+export const poolExhausted = (message: string, extensions: Record<string, unknown> = {}) => new HostgraphError('POOL_EXHAUSTED', message, extensions);
 export const unauthenticated = () =>
   new HostgraphError('UNAUTHENTICATED', 'Sign in: send Authorization: Bearer <token>');

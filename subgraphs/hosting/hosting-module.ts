@@ -8,7 +8,9 @@ import { CertificateRenewal } from './vhosts/certificate-renewal.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
+import { sharedDnsPublisher } from '../../plugins/dns/shared-dns-publisher.js';
 import { IdentityClient } from '../identity/client/identity-client.js';
+import { IpregClient } from '../ipreg/client/ipreg-client.js';
 import { InventoryClient } from '../inventory/client/inventory-client.js';
 import { placedVmDrivers } from '../inventory/client/placed-vm-drivers.js';
 import { openHostingDatabase } from './hosting-database.js';
@@ -50,7 +52,13 @@ export const hostingModule = defineSubgraph({
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
     const provisioning = workerProvisioning({ config, identity, provisioner: overrides.provisioner, endpoints: overrides.vmEndpoints });
     onClose(() => provisioning.close());
-    await startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock: overrides.clock, serviceAddresses: overrides.serviceAddresses });
+    const ipreg = new IpregClient(clientOf('ipreg', 'worker'));
+    const dns = sharedDnsPublisher(config.dns);
+    onClose(() => dns.release());
+    await startHostingWorker({
+      config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns: dns.publisher, provisioning, logger,
+      clock: overrides.clock, serviceAddresses: overrides.serviceAddresses,
+    });
   },
 
   async schedule({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {

@@ -27,6 +27,8 @@ export interface HostingWorkerOptions {
   inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
   identity: Pick<IdentityClient, 'forgetSite'>;
   provisioning: SiteProvisioning;
+  ipreg: SiteWorkflowDeps['ipreg'];
+  dns: SiteWorkflowDeps['dns'];
   logger: Logger;
   clock?: Clock;
   /** ipreg's side of switchServices; without it the service names follow the VM roles alone. */
@@ -34,8 +36,9 @@ export interface HostingWorkerOptions {
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
-export async function startHostingWorker({ config, orm, bus, queue, queueOptions, drivers, inventory, identity, provisioning, logger, clock = systemClock, serviceAddresses = serviceNamesFollowRoles }: HostingWorkerOptions) {
-  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, clock, provisioning, serviceAddresses };
+export async function startHostingWorker(options: HostingWorkerOptions) {
+  const { config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns, provisioning, logger, clock = systemClock, serviceAddresses = serviceNamesFollowRoles } = options;
+  const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, ipreg, dns, clock, provisioning, serviceAddresses };
   const runner = new TaskRunner({
     orm,
     store: new TaskStore(orm, bus, logger),

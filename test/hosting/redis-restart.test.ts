@@ -15,7 +15,7 @@ describe('a Redis restart loses no task (Redis keeps nothing on disk here)', () 
   beforeAll(async () => {
     redis = await startPrivateRedis();
     // No worker yet: the job waits in Redis when Redis goes down.
-    api = await startInstance({ redisUrl: redis.url, roles: ['gateway', 'hosting', 'identity', 'inventory', 'scheduler'] });
+    api = await startInstance({ redisUrl: redis.url, roles: ['gateway', 'hosting', 'identity', 'ipreg', 'inventory', 'scheduler'] });
   });
   afterAll(async () => {
     await worker?.close();

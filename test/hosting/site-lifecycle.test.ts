@@ -46,7 +46,7 @@ describe.each(databases)('sites through the gateway on $name', ({ database }) =>
     expect(body.errors).toBeUndefined();
     const created = body.data!.createSite;
     expect(created).toMatchObject({ kind: 'createSite', state: 'QUEUED', requestedBy: 'alice' });
-    expect(created.steps.map((s: any) => s.name)).toEqual(['place', 'create-vm', 'start-vm', 'wait-for-ssh', 'provision']);
+    expect(created.steps.map((s: any) => s.name)).toEqual(['place', 'allocate-network', 'create-vm', 'start-vm', 'wait-for-ssh', 'provision', 'publish-dns']);
 
     const { events, task } = await waitForTask(instance.url, created.id);
     expectContiguous(events);

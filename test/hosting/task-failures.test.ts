@@ -33,10 +33,12 @@ describe('task failures', () => {
     expect(task.error).toEqual({ code: 'HYPERVISOR_ERROR', message: 'VM_HVM_REQUIRED: the host has no hardware virtualisation', step: 'start-vm' });
     expect(task.steps).toEqual([
       { name: 'place', state: 'COMPENSATED' },
+      { name: 'allocate-network', state: 'COMPENSATED' },
       { name: 'create-vm', state: 'COMPENSATED' },
       { name: 'start-vm', state: 'COMPENSATED' },
       { name: 'wait-for-ssh', state: 'PENDING' },
       { name: 'provision', state: 'PENDING' },
+      { name: 'publish-dns', state: 'PENDING' },
     ]);
     expect(task.site).toEqual({ state: 'FAILED', vmRef: null });
     expect(events.map((e) => e.type)).toContain('TASK_COMPENSATING');

@@ -19,7 +19,10 @@ describe('the Ansible dynamic inventory', () => {
   let origin: string;
   let scratch: string;
   let script: string;
+  /** Ansible's name of each site's VM: its host name from the IP registry. */
   const vmNames: Record<string, string> = {};
+  const hypervisorNames: Record<string, string> = {};
+  const hostAddresses: Record<string, string[]> = {};
 
   beforeAll(async () => {
     ensureInstalled('/usr/bin/ansible-inventory', 'ansible');
@@ -28,7 +31,10 @@ describe('the Ansible dynamic inventory', () => {
     for (const [name, flavor, token] of [['blog', 'small', TOKENS.alice], ['wiki', 'medium', TOKENS.alice], ['shop', 'small', TOKENS.bob]] as const) {
       const site = await createSite(instance.url, name, flavor, token);
       expect((await site.finished()).state).toBe('SUCCEEDED');
-      vmNames[name] = (await query(instance.url, 'query ($id: ID!) { site(id: $id) { vm { name } } }', { id: site.siteId }, token)).site.vm.name;
+      const { vm } = (await query(instance.url, 'query ($id: ID!) { site(id: $id) { vm { name hostName addresses } } }', { id: site.siteId }, token)).site;
+      vmNames[name] = vm.hostName;
+      hypervisorNames[name] = vm.name;
+      hostAddresses[name] = vm.addresses;
     }
     // Power states come from what the hypervisor last said.
     expect((await query(instance.url, 'mutation { reconcile { completed } }', {}, TOKENS.admin)).reconcile.completed).toBe(true);
@@ -64,8 +70,11 @@ describe('the Ansible dynamic inventory', () => {
       hostgraph_flavor: 'small',
       hostgraph_service: 'production',
       hostgraph_hypervisor: 'sim-1',
-      hostgraph_vm_name: blog,
+      hostgraph_vm_name: hypervisorNames.blog,
       hostgraph_power_state: 'running',
+      hostgraph_host_name: blog,
+      ansible_host: hostAddresses.blog![0],
+      hostgraph_addresses: hostAddresses.blog,
     });
     expect(inventory._meta.hostvars[vmNames.wiki!]).toMatchObject({ hostgraph_site: 'wiki', hostgraph_flavor: 'medium' });
     expect(inventory.site_blog.hosts).toEqual([blog]);

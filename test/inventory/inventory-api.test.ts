@@ -105,7 +105,10 @@ describe.each(DATABASES)('the inventory through the gateway on $name', ({ databa
   it('places a new site on a host and shows where its VM runs; deleting the site gives the room back', async () => {
     const before = await hostNamed(instance.url, 'sim-1');
     const site = await createSite(instance.url, 'placed');
-    expect(await site.finished()).toMatchObject({ state: 'SUCCEEDED', steps: [{ name: 'place', state: 'SUCCEEDED' }, { name: 'create-vm' }, { name: 'start-vm' }, { name: 'wait-for-ssh' }, { name: 'provision' }] });
+    expect(await site.finished()).toMatchObject({
+      state: 'SUCCEEDED',
+      steps: [{ name: 'place', state: 'SUCCEEDED' }, { name: 'allocate-network' }, { name: 'create-vm' }, { name: 'start-vm' }, { name: 'wait-for-ssh' }, { name: 'provision' }, { name: 'publish-dns' }],
+    });
     const SITE = `query ($id: ID!) { site(id: $id) { vm { id name placement { hostName vcpus memoryMiB diskGiB host { name } } } placements { hostName vm { id } } } }`;
     const seenByAlice = (await query(instance.url, SITE, { id: site.siteId }, TOKENS.alice)).site;
     expect(seenByAlice.vm.placement).toEqual({ hostName: 'sim-1', vcpus: 1, memoryMiB: 2048, diskGiB: 20, host: null });
@@ -129,10 +132,12 @@ describe.each(DATABASES)('the inventory through the gateway on $name', ({ databa
     expect(task.error).toMatchObject({ code: 'NO_CAPACITY', step: 'place', message: expect.stringMatching(/No hypervisor host can take 2 vCPU, 2097152 MiB RAM/) });
     expect(task.steps).toEqual([
       { name: 'place', state: 'COMPENSATED' },
+      { name: 'allocate-network', state: 'PENDING' },
       { name: 'create-vm', state: 'PENDING' },
       { name: 'start-vm', state: 'PENDING' },
       { name: 'wait-for-ssh', state: 'PENDING' },
       { name: 'provision', state: 'PENDING' },
+      { name: 'publish-dns', state: 'PENDING' },
     ]);
     const { site: failed } = await query(instance.url, 'query ($id: ID!) { site(id: $id) { state vm { placement { hostName } } } }', { id: site.siteId }, TOKENS.alice);
     expect(failed).toEqual({ state: 'FAILED', vm: { placement: null } });

@@ -36,7 +36,8 @@ function quote(text: string): string {
   return `${quoted}"`;
 }
 
-function rdataText(record: DnsRecord): string {
+/** The record data as a zone file (and dig) writes it. */
+export function rdataText(record: DnsRecord): string {
   switch (record.type) {
     case 'CNAME':
     case 'PTR':

@@ -1,17 +1,20 @@
 import { Conflict } from '../../../drivers/driver.js';
+import { allocateNetworkStep } from './allocate-network.js';
 import { placeVmStep } from './place-vm.js';
 import { provisionStep } from './provision-site.js';
 import { waitForSshStep } from './wait-for-ssh.js';
+import { publishDnsStep } from './publish-dns.js';
 import { loadSite, loadVm, progressOf, setSiteState, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
 
 /**
- * Creates the site's VM, starts it, waits until it answers SSH and provisions it; a failure undoes
- * it all (the VM destroyed) and leaves the site FAILED.
+ * Places the site's VM, gives it names and addresses, creates and starts it, waits until it answers
+ * SSH, provisions it and publishes its DNS records; a failure undoes all of it and leaves the site FAILED.
  */
 export const createSiteWorkflow: SiteWorkflow = {
   kind: 'createSite',
   steps: [
     placeVmStep,
+    allocateNetworkStep,
     {
       name: 'create-vm',
       async run(context) {
@@ -48,6 +51,7 @@ export const createSiteWorkflow: SiteWorkflow = {
     },
     waitForSshStep,
     provisionStep,
+    publishDnsStep,
   ],
   async settle(context, outcome) {
     await setSiteState(context, outcome === 'SUCCEEDED' ? 'RUNNING' : 'FAILED');

@@ -7,16 +7,20 @@ import { SiteEntity } from '../sites/site-entity.js';
 import { SnapshotEntity } from '../snapshots/snapshot-entity.js';
 import { testCopyResources } from '../test-copy/test-copy-resources.js';
 import { VmEntity } from '../vms/vm-entity.js';
+import { releaseNetworkStep } from './allocate-network.js';
 import { releasePlacementsStep } from './place-vm.js';
+import { unpublishDnsStep } from './publish-dns.js';
 import { progressOf, type SiteWorkflow } from './site-vm.js';
 
 /**
- * Destroys the site's VMs (with their disks and snapshots), has identity drop its grants, then forgets
+ * Withdraws the site's DNS records, destroys its VMs (with their disks and snapshots), quarantines
+ * its addresses, has identity drop its grants, then forgets
  * the site and gives its resources back to its owner's quota; its name is free again.
  */
 export const deleteSiteWorkflow: SiteWorkflow = {
   kind: 'deleteSite',
   steps: [
+    unpublishDnsStep,
     {
       name: 'destroy-vm',
       async run(context) {
@@ -32,6 +36,7 @@ export const deleteSiteWorkflow: SiteWorkflow = {
       },
     },
     releasePlacementsStep,
+    releaseNetworkStep,
     {
       name: 'forget-access',
       async run(context) {

@@ -2,7 +2,9 @@ import type { Config } from '../../../core/config.js';
 import type { HypervisorDriver, Vm } from '../../../drivers/driver.js';
 import { NotFound } from '../../../drivers/driver.js';
 import type { StepContext, Workflow } from '../../../core/tasks/workflow.js';
+import type { DnsPublisher } from '../../../plugins/dns/dns-publisher.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
+import type { IpregClient } from '../../ipreg/client/ipreg-client.js';
 import { recordSiteHistory, type Clock } from '../history/site-history.js';
 import type { InventoryClient } from '../../inventory/client/inventory-client.js';
 import type { VmDrivers } from '../../inventory/client/placed-vm-drivers.js';
@@ -22,6 +24,10 @@ export interface SiteWorkflowDeps {
   shutdownTimeoutMs: number;
   /** Told when a site is gone, so its grants go too. */
   identity: Pick<IdentityClient, 'forgetSite'>;
+  /** Names and addresses of sites and VMs, and the records they should have. */
+  ipreg: Pick<IpregClient, 'allocateNetwork' | 'releaseNetwork' | 'siteRecords'>;
+  /** Where those records are published. */
+  dns: Pick<DnsPublisher, 'kind' | 'apply'>;
   /** Stamps the site's history. */
   clock: Clock;
   /** Configures the VMs over SSH (or the sim), with what identity says of the site's people. */

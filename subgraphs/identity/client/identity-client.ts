@@ -1,7 +1,8 @@
 import type { SubgraphClient } from '../../../core/graphql/subgraph-client.js';
+import type { Principal } from '../../../core/principal.js';
 import type { NewAuditEntry } from '../audit/audit-log.js';
 import type { EffectiveQuotaView } from '../quotas/quota-service.js';
-import type { SiteAccessChange } from '../site-access/site-roles.js';
+import type { SiteAccessChange, SiteRole } from '../site-access/site-roles.js';
 
 export interface PrincipalFactsView {
   known: boolean;
@@ -73,6 +74,12 @@ export class IdentityClient {
       { username },
     );
     return data.user.quota;
+  }
+
+  /** Asked as the caller: their roles on the site, perhaps none; NOT_FOUND when there is no such site. */
+  async rolesOnSite(principal: Principal, siteId: string): Promise<SiteRole[]> {
+    const data = await this.client.call<{ myRolesOnSite: SiteRole[] }>('query ($siteId: ID!) { myRolesOnSite(siteId: $siteId) }', { siteId }, { as: principal });
+    return data.myRolesOnSite;
   }
 
   async forgetSite(siteId: string): Promise<SiteAccessChange[]> {

@@ -120,6 +120,11 @@ export class SiteAccessResolver {
     return { site: { id: notice.siteId }, name: notice.name, since: new Date(notice.since), formerAdmins: notice.formerAdmins };
   }
 
+  @Query(() => [SiteRoleEnum], { description: 'Your roles on a site, perhaps none (NOT_FOUND when there is no such site): how other subgraphs authorize what you ask of them.' })
+  async myRolesOnSite(@Arg('siteId', () => ID) siteId: string, @Ctx() context: IdentityContext): Promise<SiteRole[]> {
+    return context.siteAccess.rolesOnKnownSite(signedIn(context.principal), siteId);
+  }
+
   @Query(() => [SiteAccessChange], { description: 'Internal: grant changes after `after`, in order, for hosting’s projection (Hostgraph and platform admins).' })
   async siteAccessChanges(
     @Arg('after', () => Int) after: number,

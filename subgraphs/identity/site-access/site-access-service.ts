@@ -53,6 +53,13 @@ export class SiteAccessService {
     return SITE_ROLES.filter((role) => grants.some((grant) => grant.role === role));
   }
 
+  /** The caller's roles on a site, perhaps none; unknown sites are NOT_FOUND. */
+  async rolesOnKnownSite(principal: Principal, siteId: string): Promise<SiteRole[]> {
+    const site = await this.orm.em.fork().findOne(KnownSiteEntity, { siteId: validateId(siteId, 'siteId') });
+    if (!site) throw notFound('Site', siteId);
+    return this.rolesOn(principal, site.siteId);
+  }
+
   /** A site the caller may see (any role) or manage (ADMIN). Unknown sites are NOT_FOUND. */
   async site(principal: Principal, siteId: string, need: 'see' | 'manage' = 'see'): Promise<KnownSite> {
     const site = await this.orm.em.fork().findOne(KnownSiteEntity, { siteId: validateId(siteId, 'siteId') });
