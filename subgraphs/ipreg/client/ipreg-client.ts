@@ -57,10 +57,10 @@ export class IpregClient {
 
   /** Swaps the service names and addresses of a site's two VMs (production and its test copy); host names stay. */
   async switchServices(firstVmId: string, secondVmId: string): Promise<NetworkView[]> {
-    const data = await this.client.call<{ switchServices: NameAnswer[] }>(
-      `mutation ($firstVmId: ID!, $secondVmId: ID!) { switchServices(firstVmId: $firstVmId, secondVmId: $secondVmId) { ${NAME} } }`,
+    const data = await this.client.call<{ swapServiceNames: NameAnswer[] }>(
+      `mutation ($firstVmId: ID!, $secondVmId: ID!) { swapServiceNames(firstVmId: $firstVmId, secondVmId: $secondVmId) { ${NAME} } }`,
       { firstVmId, secondVmId },
     );
-    return data.switchServices.map(toView);
+    return data.swapServiceNames.map(toView);
   }
 }

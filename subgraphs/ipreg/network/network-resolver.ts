@@ -38,7 +38,7 @@ export class NetworkResolver {
   }
 
   @Mutation(() => [Name], { description: "Internal: swaps the service names (and addresses) of a site's two VMs, as when a test copy becomes production; host names stay." })
-  async switchServices(@Arg('firstVmId', () => ID) firstVmId: string, @Arg('secondVmId', () => ID) secondVmId: string, @Ctx() context: IpregContext): Promise<Name[]> {
+  async swapServiceNames(@Arg('firstVmId', () => ID) firstVmId: string, @Arg('secondVmId', () => ID) secondVmId: string, @Ctx() context: IpregContext): Promise<Name[]> {
     requireService(context.principal);
     return (await context.network.switchServices(firstVmId, secondVmId)).map(toNameView);
   }
