@@ -192,6 +192,7 @@ export class NetworkService {
     const site = validateId(siteId, 'siteId');
     const production = validateId(productionVmId, 'productionVmId');
     const test = validateId(testVmId, 'testVmId');
+    if (production === test) throw badInput('the production and the test copy are two different VMs', 'testVmId');
     const names = await this.orm.em.fork().find(NameEntity, { siteId: site, purpose: { $in: ['SERVICE', 'TEST'] } });
     const service = names.find((name) => name.purpose === 'SERVICE');
     const testName = names.find((name) => name.purpose === 'TEST');
