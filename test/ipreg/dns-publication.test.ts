@@ -115,6 +115,8 @@ describe('publishing when DNS refuses or cannot be reached', () => {
         'allocate-network COMPENSATED',
         'create-vm COMPENSATED',
         'start-vm COMPENSATED',
+        'wait-for-ssh COMPENSATED',
+        'provision COMPENSATED',
         // Its undo is refused with the same key: nothing was published to withdraw.
         'publish-dns FAILED',
       ]);

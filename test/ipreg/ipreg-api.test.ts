@@ -70,7 +70,7 @@ describe.each(DATABASES)('the IP registry through the gateway on $name', ({ data
     const site = await createSite(instance.url, 'named');
     const task = await site.finished();
     expect(task).toMatchObject({ state: 'SUCCEEDED', error: null });
-    expect(task.steps.map((step) => step.name)).toEqual(['place', 'allocate-network', 'create-vm', 'start-vm', 'publish-dns']);
+    expect(task.steps.map((step) => step.name)).toEqual(['place', 'allocate-network', 'create-vm', 'start-vm', 'wait-for-ssh', 'provision', 'publish-dns']);
 
     const seen = (await query(instance.url, SITE_NETWORK, { id: site.siteId }, TOKENS.alice)).site;
     const held = (await query(instance.url, '{ pools(purpose: SERVICE) { addresses(state: ALLOCATED) { address holder { fqdn } site { id } pool { name } } } }', {}, TOKENS.admin)).pools.flatMap((pool: any) => pool.addresses);
@@ -162,6 +162,8 @@ describe('a createSite that finds its pool full', () => {
       'allocate-network COMPENSATED',
       'create-vm PENDING',
       'start-vm PENDING',
+      'wait-for-ssh PENDING',
+      'provision PENDING',
       'publish-dns PENDING',
     ]);
     const { pools } = await query(instance.url, '{ pools { name allocatedCount } }', {}, TOKENS.admin);
