@@ -33,7 +33,8 @@ export const hostingModule = defineSubgraph({
 
   async serve({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
     const identity = new IdentityClient(clientOf('identity', 'hosting'));
-    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, logger, clock: overrides.clock });
+    const ipreg = new IpregClient(clientOf('ipreg', 'hosting'));
+    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger, clock: overrides.clock });
     onClose(() => subgraph.close());
   },
 

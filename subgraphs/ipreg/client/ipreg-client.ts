@@ -106,6 +106,18 @@ export class IpregClient {
     return data.assignServiceNames.map(toView);
   }
 
+  /**
+   * The site the IP registry gives `fqdn` to, as one of its names (service, test or host) or as a
+   * domain name it asked for, in any state; null when ipreg has not given it to any site.
+   */
+  async siteHoldingName(fqdn: string): Promise<string | null> {
+    const data = await this.client.call<{ name: { site: { id: string } | null } | null; domainName: { site: { id: string } } | null }>(
+      'query ($fqdn: String!) { name(fqdn: $fqdn) { site { id } } domainName(name: $fqdn) { site { id } } }',
+      { fqdn },
+    );
+    return data.name?.site?.id ?? data.domainName?.site.id ?? null;
+  }
+
   /** Swaps the service names and addresses of a site's two VMs (production and its test copy); host names stay. */
   async switchServices(firstVmId: string, secondVmId: string): Promise<NetworkView[]> {
     const data = await this.client.call<{ swapServiceNames: NameAnswer[] }>(
