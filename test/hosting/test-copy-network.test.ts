@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Fatal } from '../../drivers/driver.js';
+import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
+import { SimDriver } from '../../drivers/sim/sim-driver.js';
 import type { DnsRecord } from '../../plugins/dns/dns-record.js';
 import { parseZone } from '../../plugins/dns/zonefile/zone-file-format.js';
 import { collect, graphql, query, sse } from '../support/graphql-client.js';
@@ -35,8 +38,9 @@ interface SiteSeen {
  */
 describe('the test copy’s names and addresses through the gateway (sim, zone files)', () => {
   let instance: Instance;
+  const driver = new SimDriver({ store: new MemorySimVmStore() });
   beforeAll(async () => {
-    instance = await startInstance({ settings: { ipreg: { preallocate: { count: 0 } } } });
+    instance = await startInstance({ overrides: { driver }, settings: { ipreg: { preallocate: { count: 0 } } } });
   });
   afterAll(() => instance?.close());
 
@@ -118,5 +122,22 @@ describe('the test copy’s names and addresses through the gateway (sim, zone f
     // What stays: production's name on the promoted VM, and that VM's own host name.
     expect(resolved(before.serviceName).addresses).toEqual([...before.serviceAddresses].sort());
     expect(resolved(test.hostName!)).toEqual({ addresses: [...test.addresses].sort(), sshfp: 3 });
+  });
+  it('gives the TEST name and addresses back when the clone fails: out of DNS, quarantined', async () => {
+    const created = await run('createSite(input: { name: "failcopy", flavor: "small" })');
+    expect(created.state).toBe('SUCCEEDED');
+    const id = created.siteId as string;
+    const before = await site(id);
+    const testPool = async () => (await query(instance.url, '{ pools(purpose: TEST) { name allocatedCount quarantinedCount } }', {}, TOKENS.admin)).pools.find((pool: { name: string }) => pool.name === 'test-v4');
+    const [poolBefore, ptrsBefore] = [await testPool(), zone('113.0.203.in-addr.arpa')];
+    driver.injectFault('clone', new Fatal('sim: disk copy failed'));
+    const cloned = await run(`cloneToTest(siteId: "${id}")`);
+    expect(cloned).toMatchObject({ state: 'FAILED', error: { step: 'clone-vm' } });
+    expect(cloned.steps.find((step: { name: string }) => step.name === 'add-test-addresses').state).toBe('COMPENSATED');
+    const after = await site(id);
+    expect(after.names.map((name) => name.fqdn).sort()).toEqual(before.names.map((name) => name.fqdn).sort());
+    // The TEST address it took is quarantined, and its PTR record is gone again.
+    expect(await testPool()).toEqual({ ...poolBefore, quarantinedCount: poolBefore.quarantinedCount + 1 });
+    expect(zone('113.0.203.in-addr.arpa')).toEqual(ptrsBefore);
   });
 });
