@@ -19,9 +19,9 @@ export interface RoleOverrides {
   clock?: () => Date;
   /** The worker's provisioner instead of the configured one (tests watch the sim's runs). */
   provisioner?: Provisioner;
-  /** Where VMs answer SSH and their host keys (a test's sshd), instead of what the worker derives. */
+  /** Where VMs answer SSH and their host keys (a test's sshd), instead of ipreg's. */
   vmEndpoints?: VmEndpoints;
-  /** What the worker tells of test copies' service names and addresses, instead of nothing. */
+  /** Who gives test copies their service names and addresses, instead of ipreg (tests that watch the calls). */
   serviceAddresses?: ServiceAddresses;
 }
 

@@ -17,6 +17,7 @@ import { openHostingDatabase } from './hosting-database.js';
 import { buildHostingSchema } from './hosting-schema.js';
 import { startHostingSubgraph } from './hosting-subgraph.js';
 import { startHostingWorker } from './hosting-worker.js';
+import { IpregServiceAddresses } from './test-copy/ipreg-service-addresses.js';
 import { workerProvisioning } from './provisioning/worker-provisioning.js';
 import { systemClock } from './history/site-history.js';
 import { scheduleCancelledSiteSweep } from './lifecycle/cancelled-site-sweep.js';
@@ -32,7 +33,8 @@ export const hostingModule = defineSubgraph({
 
   async serve({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
     const identity = new IdentityClient(clientOf('identity', 'hosting'));
-    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, logger, clock: overrides.clock });
+    const ipreg = new IpregClient(clientOf('ipreg', 'hosting'));
+    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger, clock: overrides.clock });
     onClose(() => subgraph.close());
   },
 
@@ -50,14 +52,16 @@ export const hostingModule = defineSubgraph({
     const placed = placedVmDrivers(inventory, hostDrivers);
     // Every driver call is counted and timed on /metrics, whichever driver it is.
     const drivers = { forVm: async (vmId: string) => ((driver) => driver && instrumentDriver(driver))(await placed.forVm(vmId)) };
-    const provisioning = workerProvisioning({ config, identity, provisioner: overrides.provisioner, endpoints: overrides.vmEndpoints });
-    onClose(() => provisioning.close());
     const ipreg = new IpregClient(clientOf('ipreg', 'worker'));
     const dns = sharedDnsPublisher(config.dns);
     onClose(() => dns.release());
+    // VMs are reached at ipreg's addresses and checked against ipreg's host keys; test copies get ipreg's names.
+    const provisioning = workerProvisioning({ config, identity, ipreg, provisioner: overrides.provisioner, endpoints: overrides.vmEndpoints });
+    onClose(() => provisioning.close());
+    const serviceAddresses = overrides.serviceAddresses ?? new IpregServiceAddresses(ipreg, dns.publisher);
     await startHostingWorker({
       config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns: dns.publisher, provisioning, logger,
-      clock: overrides.clock, serviceAddresses: overrides.serviceAddresses,
+      clock: overrides.clock, serviceAddresses,
     });
   },
 

@@ -7,6 +7,7 @@ import type { JobQueue } from '../../core/queue/queue.js';
 import { TaskService } from '../../core/tasks/task-service.js';
 import { TaskStore } from '../../core/tasks/task-store.js';
 import type { IdentityClient } from '../identity/client/identity-client.js';
+import type { IpregClient } from '../ipreg/client/ipreg-client.js';
 import { SiteAccessProjection } from './access/site-access-projection.js';
 import type { HostingContext, HostingServices } from './hosting-context.js';
 import { vmsOfSiteLoader } from './vms/vms-of-site.js';
@@ -31,11 +32,13 @@ export interface HostingSubgraphOptions {
   bus: Bus;
   queue: JobQueue;
   identity: IdentityClient;
+  /** Whose names are whose, for the vhosts' names. */
+  ipreg: Pick<IpregClient, 'siteHoldingName'>;
   logger: Logger;
   clock?: Clock;
 }
 
-export async function startHostingSubgraph({ config, orm, bus, queue, identity, logger: processLogger, clock = systemClock }: HostingSubgraphOptions) {
+export async function startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger: processLogger, clock = systemClock }: HostingSubgraphOptions) {
   // Its lines say which subgraph wrote them, as identity's do (the server adds that to its own).
   const logger = processLogger.child({ subgraph: 'hosting' });
   const store = new TaskStore(orm, bus, logger);
@@ -54,7 +57,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     powerFollow: new VmPowerFollow(orm),
     vmHosts: new VmHosts(orm),
     history: new SiteHistoryLog(orm),
-    vhosts: new VhostService({ orm, tasks, sites, sealer, certificates: config.certificates, trustedCertificates: trustedUploadCertificates(config) }),
+    vhosts: new VhostService({ orm, tasks, sites, sealer, certificates: config.certificates, trustedCertificates: trustedUploadCertificates(config), ipreg }),
     configuration: new SiteConfigurationService({ orm, tasks, sites, sealer, approvedPackages: config.provisioning.approvedPackages }),
     approvedPackages: config.provisioning.approvedPackages,
     operations,

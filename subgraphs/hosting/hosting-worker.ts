@@ -15,7 +15,7 @@ import { classifySiteError } from './workflows/classify-error.js';
 import type { SiteProvisioning } from './provisioning/site-provisioning.js';
 import type { SiteWorkflowDeps } from './workflows/site-vm.js';
 import { siteWorkflows } from './workflows/site-workflows.js';
-import { serviceNamesFollowRoles, type ServiceAddresses } from './test-copy/service-addresses.js';
+import type { ServiceAddresses } from './test-copy/service-addresses.js';
 
 export interface HostingWorkerOptions {
   config: Config;
@@ -31,13 +31,13 @@ export interface HostingWorkerOptions {
   dns: SiteWorkflowDeps['dns'];
   logger: Logger;
   clock?: Clock;
-  /** ipreg's side of switchServices; without it the service names follow the VM roles alone. */
-  serviceAddresses?: ServiceAddresses;
+  /** ipreg's side of the test copy: its names and addresses, and which VM serves which after switchServices. */
+  serviceAddresses: ServiceAddresses;
 }
 
 /** Takes site tasks off the queue and runs them against the hypervisor of each VM's host. */
 export async function startHostingWorker(options: HostingWorkerOptions) {
-  const { config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns, provisioning, logger, clock = systemClock, serviceAddresses = serviceNamesFollowRoles } = options;
+  const { config, orm, bus, queue, queueOptions, drivers, inventory, identity, ipreg, dns, provisioning, logger, clock = systemClock, serviceAddresses } = options;
   const deps: SiteWorkflowDeps = { drivers, inventory, flavors: config.flavors, shutdownTimeoutMs: 30_000, identity, ipreg, dns, clock, provisioning, serviceAddresses };
   const runner = new TaskRunner({
     orm,

@@ -157,7 +157,9 @@ describe('sites provisioned over SSH against a real sshd', { timeout: 240_000 },
     expect(task.state).toBe('FAILED');
     expect(task.error).toMatchObject({ code: 'UPSTREAM_REFUSED', step: 'wait-for-ssh' });
     expect(task.error.message).toContain(`the host key is ${sshd.hostKeyFingerprint}, not one of the expected`);
-    expect(task.steps.map((step: { state: string }) => step.state)).toEqual(['COMPENSATED', 'COMPENSATED', 'COMPENSATED', 'COMPENSATED', 'COMPENSATED', 'PENDING', 'PENDING']);
+    expect(task.steps.map((step: { name: string; state: string }) => `${step.name} ${step.state}`)).toEqual([
+      'place COMPENSATED', 'allocate-network COMPENSATED', 'create-vm COMPENSATED', 'start-vm COMPENSATED', 'wait-for-ssh COMPENSATED', 'provision PENDING', 'publish-dns PENDING',
+    ]);
     const { site } = await call('query ($id: ID!) { site(id: $id) { state vmRef vhosts { id } } }', { id: created.siteId });
     expect(site).toEqual({ state: 'FAILED', vmRef: null, vhosts: [] });
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSite, deleteSite } from '../inventory/inventory-fixture.js';
+import { createSite, deleteSite, finishTask } from '../inventory/inventory-fixture.js';
 import { type BindServer, startBind, type TsigKeyFile } from '../support/bind-server.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/free-port.js';
@@ -13,12 +13,14 @@ import { ensureInstalled, STATE } from '../support/servers.js';
 
 const run = promisify(execFile);
 const ZONE = 'hosting.test';
-const REVERSE = ['2.0.192.in-addr.arpa', '100.51.198.in-addr.arpa', '8.b.d.0.1.0.0.2.ip6.arpa'];
+const REVERSE = ['2.0.192.in-addr.arpa', '100.51.198.in-addr.arpa', '113.0.203.in-addr.arpa', '8.b.d.0.1.0.0.2.ip6.arpa'];
 const SEED_POOLS = [
   { name: 'service-v4', prefix: '192.0.2.0/24', purpose: 'SERVICE', zone: ZONE, gateway: '192.0.2.1' },
   { name: 'service-v6', prefix: '2001:db8:0:1::/64', purpose: 'SERVICE', zone: ZONE },
   { name: 'host-v4', prefix: '198.51.100.0/24', purpose: 'HOST', zone: ZONE },
   { name: 'host-v6', prefix: '2001:db8:0:2::/64', purpose: 'HOST', zone: ZONE },
+  { name: 'test-v4', prefix: '203.0.113.0/24', purpose: 'TEST', zone: ZONE },
+  { name: 'test-v6', prefix: '2001:db8:0:3::/64', purpose: 'TEST', zone: ZONE },
 ];
 const SITE = `query ($id: ID!) { site(id: $id) { serviceName serviceAddresses vm { hostName addresses hostKeys { publicKey } } } }`;
 
@@ -99,6 +101,49 @@ describe('publishing a site to BIND 9 with an inline-signed zone', () => {
       }
     });
     expect((await run('dig', ['+short', '-x', hostV4, '@127.0.0.1', '-p', String(bind.port)])).stdout.trim()).toBe('');
+  });
+});
+
+describe("a test copy's names in BIND", () => {
+  let instance: Instance;
+  beforeAll(async () => {
+    instance = await instanceWith(bind.keys.sha256);
+  });
+  afterAll(() => instance?.close());
+
+  const NAMES = 'query ($id: ID!) { site(id: $id) { serviceName serviceAddresses names { fqdn purpose vm { id } addresses { address } } vms { id role } } }';
+  const operate = async (mutation: string, siteId: string) => {
+    const started = (await query(instance.url, `mutation ($id: ID!) { ${mutation}(siteId: $id) { id } }`, { id: siteId }, TOKENS.alice))[mutation];
+    return finishTask(instance.url, started.id);
+  };
+  const addressesOf = (name: { addresses: { address: string }[] }, family: 4 | 6) => name.addresses.map((row) => row.address).filter((address) => address.includes(':') === (family === 6));
+
+  it('serves the TEST name once cloneToTest is done, keeps the production name on the promoted VM, and withdraws the test name with removeTest', async () => {
+    const site = await createSite(instance.url, 'bindcopy');
+    expect((await site.finished()).state).toBe('SUCCEEDED');
+    expect(await operate('cloneToTest', site.siteId)).toMatchObject({ state: 'SUCCEEDED' });
+    const cloned = (await query(instance.url, NAMES, { id: site.siteId }, TOKENS.alice)).site;
+    const testName = cloned.names.find((name: { purpose: string }) => name.purpose === 'TEST');
+    await signedSoon(async () => {
+      expect(await published(testName.fqdn, 'A')).toEqual({ data: addressesOf(testName, 4), signed: true });
+      expect(await published(testName.fqdn, 'AAAA')).toEqual({ data: addressesOf(testName, 6), signed: true });
+    });
+    expect((await run('dig', ['+short', '-x', addressesOf(testName, 4)[0]!, '@127.0.0.1', '-p', String(bind.port)])).stdout.trim()).toBe(`${testName.fqdn}.`);
+
+    expect(await operate('switchServices', site.siteId)).toMatchObject({ state: 'SUCCEEDED' });
+    const switched = (await query(instance.url, NAMES, { id: site.siteId }, TOKENS.alice)).site;
+    const promoted = switched.vms.find((vm: { role: string }) => vm.role === 'PRODUCTION').id;
+    const service = switched.names.find((name: { purpose: string }) => name.purpose === 'SERVICE');
+    expect(service.vm.id).toBe(promoted);
+    expect(await published(switched.serviceName, 'A')).toEqual({ data: addressesOf(service, 4), signed: true });
+
+    expect(await operate('removeTest', site.siteId)).toMatchObject({ state: 'SUCCEEDED' });
+    await signedSoon(async () => {
+      expect((await published(testName.fqdn, 'A')).data).toEqual([]);
+      expect((await published(testName.fqdn, 'AAAA')).data).toEqual([]);
+    });
+    expect((await run('dig', ['+short', '-x', addressesOf(testName, 4)[0]!, '@127.0.0.1', '-p', String(bind.port)])).stdout.trim()).toBe('');
+    expect(await published(switched.serviceName, 'A')).toEqual({ data: addressesOf(service, 4), signed: true });
   });
 });
 

@@ -68,4 +68,28 @@ describe('the IP registry client', () => {
 
     await expect(ipreg.switchServices(vmId, randomUUID())).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
   });
+  it('assigns the service and test names as stated, so a repeated assignment swaps once, and releases one VM’s names alone', async () => {
+    const NAMES = 'query ($id: ID!) { site(id: $id) { names { fqdn purpose vm { id } } } }';
+    const holders = async () => Object.fromEntries(((await query(instance.url, NAMES, { id: siteId }, TOKENS.alice)).site.names as { purpose: string; vm: { id: string } }[]).map((name) => [name.purpose, name.vm.id]));
+    // The switch above left production's VM on the TEST name.
+    const { SERVICE: testVmId, TEST: productionNow } = await holders();
+    expect(productionNow).toBe(vmId);
+    for (let i = 0; i < 2; i++) await ipreg.assignServiceNames({ siteId, productionVmId: vmId, testVmId });
+    expect(await holders()).toEqual({ SERVICE: vmId, TEST: testVmId, HOST: vmId });
+    await ipreg.assignServiceNames({ siteId, productionVmId: testVmId, testVmId: vmId });
+    expect(await holders()).toEqual({ SERVICE: testVmId, TEST: vmId, HOST: vmId });
+    await expect(ipreg.assignServiceNames({ siteId, productionVmId: vmId, testVmId: randomUUID() })).rejects.toMatchObject({ extensions: { code: 'CONFLICT' } });
+    await expect(ipreg.assignServiceNames({ siteId, productionVmId: vmId, testVmId: vmId })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    await ipreg.assignServiceNames({ siteId, productionVmId: vmId, testVmId });
+
+    // The test VM's records are its TEST name's, then they and the name go; production's stay.
+    const records = await ipreg.vmRecords(testVmId);
+    expect(new Set(records.map((record) => record.type))).toEqual(new Set(['A', 'AAAA', 'PTR']));
+    expect(await ipreg.releaseVmNetwork(testVmId)).toBe(1);
+    expect(await ipreg.releaseVmNetwork(testVmId)).toBe(0);
+    expect(await ipreg.vmRecords(testVmId)).toEqual([]);
+    expect(await holders()).toEqual({ SERVICE: vmId, HOST: vmId });
+    expect((await ipreg.vmRecords(vmId)).map((record) => record.type)).toContain('SSHFP');
+    await expect(ipreg.vmRecords('not an id')).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  });
 });

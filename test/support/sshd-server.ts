@@ -24,15 +24,29 @@ export interface SshdServer {
   stop(): Promise<void>;
 }
 
+export interface SshdOptions {
+  /** The host key it presents (OpenSSH private key), as a VM's cloud-init would install it; a new ed25519 key when absent. */
+  hostPrivateKey?: string;
+  /** The one client key it accepts (OpenSSH private key); a new ed25519 key when absent. */
+  clientPrivateKey?: string;
+}
+
 /** A private sshd on a free loopback port: its own host key, config and authorized key, no PAM. */
-export async function startSshd(): Promise<SshdServer> {
+export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> {
   ensureInstalled('/usr/sbin/sshd', 'openssh-server');
   const port = await freePort();
   const dir = join(STATE, `sshd-${port}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hostKey = join(dir, 'host_ed25519_key');
   const clientKey = join(dir, 'client_ed25519_key');
-  for (const key of [hostKey, clientKey]) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hostgraph-test', '-f', key]);
+  for (const [key, given] of [[hostKey, options.hostPrivateKey], [clientKey, options.clientPrivateKey]] as const) {
+    if (!given) {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hostgraph-test', '-f', key]);
+      continue;
+    }
+    writeFileSync(key, given.endsWith('\n') ? given : `${given}\n`, { mode: 0o600 });
+    writeFileSync(`${key}.pub`, execFileSync('ssh-keygen', ['-y', '-f', key]));
+  }
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`), { mode: 0o600 });
   const config = join(dir, 'sshd_config');
   writeFileSync(

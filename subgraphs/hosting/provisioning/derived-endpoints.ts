@@ -1,20 +1,16 @@
-import { Fatal } from '../../../plugins/plugin-errors.js';
 import type { EndpointQuery, VmEndpoint, VmEndpoints } from '../../../plugins/provisioner/vm-endpoints.js';
 
-/** `blog.<serviceDomain>`: a site's service name until ipreg names it. */
+/** `blog.<serviceDomain>`: the name the sim provisioner configures a site's default vhost on. */
 export const serviceNameOf = (siteName: string, serviceDomain: string) => `${siteName}.${serviceDomain}`;
 
 /**
- * Endpoints made up from names alone, for the sim provisioner, which never connects. For the ssh
- * provisioner it refuses: without the VM's pre-generated host keys (from ipreg) an SSH connection
- * could not tell the VM from an impostor, and Hostgraph never trusts a key on first use.
+ * Endpoints made up from names alone, for the sim provisioner only, which never connects: no
+ * address or host key matters to it. Every provisioner that connects gets ipreg's endpoints
+ * (ipreg-vm-endpoints.ts), whose host keys were generated before the VM existed.
  */
-export function derivedEndpoints(serviceDomain: string, provisionerKind: string): VmEndpoints {
+export function derivedEndpoints(serviceDomain: string): VmEndpoints {
   return {
     async endpointOf(vm: EndpointQuery): Promise<VmEndpoint> {
-      if (provisionerKind !== 'sim') {
-        throw new Fatal(`VM ${vm.vmName} has no known address and host keys: plug ipreg's endpoints into the worker before provisioning over ${provisionerKind}`);
-      }
       const serviceName = serviceNameOf(vm.siteName, serviceDomain);
       return { host: serviceName, port: 22, hostKeys: [], serviceName };
     },

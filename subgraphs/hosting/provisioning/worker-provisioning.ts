@@ -8,20 +8,25 @@ import type { Provisioner } from '../../../plugins/provisioner/provisioner.js';
 import type { VmEndpoints } from '../../../plugins/provisioner/vm-endpoints.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { SecretSealer } from '../configuration/sealed-secrets.js';
+import type { IpregClient } from '../../ipreg/client/ipreg-client.js';
 import { derivedEndpoints } from './derived-endpoints.js';
+import { IpregGuestSeeds } from './ipreg-guest-seeds.js';
+import { IpregVmEndpoints } from './ipreg-vm-endpoints.js';
 import type { SiteProvisioning } from './site-provisioning.js';
 
 export interface WorkerProvisioningOptions {
   config: Config;
   identity: Pick<IdentityClient, 'siteAccounts'>;
+  /** VMs' host names, addresses and pre-generated host keys. */
+  ipreg: Pick<IpregClient, 'vmNetwork' | 'vmHostKeys'>;
   /** Instead of the configured provisioner (tests watch the sim's runs). */
   provisioner?: Provisioner;
-  /** ipreg's addresses and host keys once plugged in; a test's sshd; names alone for the sim otherwise. */
+  /** A test's sshd instead of ipreg's addresses and host keys (or, for the sim, names alone). */
   endpoints?: VmEndpoints;
 }
 
-/** The worker's provisioner (sim by default, ssh for real VMs), endpoints and certificate issuer, from configuration. */
-export function workerProvisioning({ config, identity, provisioner: given, endpoints }: WorkerProvisioningOptions): SiteProvisioning & { close(): Promise<void> } {
+/** The worker's provisioner (sim by default, ssh for real VMs), endpoints, guest seeds and certificate issuer, from configuration. */
+export function workerProvisioning({ config, identity, ipreg, provisioner: given, endpoints }: WorkerProvisioningOptions): SiteProvisioning & { close(): Promise<void> } {
   const provisioner = given ?? createProvisioner(config.provisioning.provisioner);
   let issuer: CertificateIssuer | null = null;
   let challenges: DnsPublisher | null = null;
@@ -33,7 +38,9 @@ export function workerProvisioning({ config, identity, provisioner: given, endpo
   };
   return {
     provisioner,
-    endpoints: endpoints ?? derivedEndpoints(config.provisioning.serviceDomain, provisioner.kind),
+    // The sim never connects; every other provisioner checks the VM against ipreg's host keys.
+    endpoints: endpoints ?? (provisioner.kind === 'sim' ? derivedEndpoints(config.provisioning.serviceDomain) : new IpregVmEndpoints(ipreg)),
+    guestSeeds: new IpregGuestSeeds(ipreg, config.ipreg.hostKeyEncryptionKey),
     identity,
     approvedPackages: config.provisioning.approvedPackages,
     sealer: new SecretSealer(config.principalSecret),

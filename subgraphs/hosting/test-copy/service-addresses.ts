@@ -24,13 +24,3 @@ export interface ServiceAssignment {
   /** Takes the test copy's service name and addresses. */
   testVmId: string;
 }
-
-/**
- * A worker that has no ipreg to tell: the service names are hosting's VM roles alone, which the
- * same tasks set. The ipreg-backed implementation replaces this one in hosting-worker.ts.
- */
-export const serviceNamesFollowRoles: ServiceAddresses = {
-  async addTest() {},
-  async removeTest() {},
-  async assign() {},
-};

@@ -16,6 +16,7 @@ import { privateKeyPurpose } from '../provisioning/apply-site-configuration.js';
 import type { SiteService } from '../sites/site-service.js';
 import { stepNamesOf } from '../workflows/site-workflows.js';
 import { DEFAULT_VHOST } from '../workflows/provision-site.js';
+import type { IpregClient } from '../../ipreg/client/ipreg-client.js';
 import { VhostEntity, VhostNameEntity, type Vhost } from './vhost-entity.js';
 
 const MAX_ALIASES = 50;
@@ -28,6 +29,8 @@ export interface VhostServiceOptions {
   certificates: CertificatesConfig;
   /** CA certificates an upload may chain to besides the public ones (the internal CA's). */
   trustedCertificates: () => Promise<string[]>;
+  /** Who the IP registry gives each name to: a vhost may not answer on another site's names. */
+  ipreg: Pick<IpregClient, 'siteHoldingName'>;
 }
 
 /** A site's vhosts: each change is stored, then applied by a (coalesced) configuration run. */
@@ -57,6 +60,7 @@ export class VhostService {
     const em = this.options.orm.em.fork();
     const taken = await em.find(VhostNameEntity, { name: { $in: names } });
     if (taken.length > 0) throw nameTaken(taken.map((row) => row.name));
+    await this.assertNotAnotherSitesName(site.id, names);
     try {
       const { vhost, request } = await em.transactional(async (tx) => {
         const vhost = tx.create(VhostEntity, { id, siteId: site.id, name: `vhost-${id.slice(0, 8)}`, serverName, aliases, state: 'ACTIVE', certificateSource: null, certificateChain: null, privateKeySealed: null, certificateNotAfter: null, certificateRenewAfter: null });
@@ -70,6 +74,17 @@ export class VhostService {
       if (error instanceof UniqueConstraintViolationException) throw nameTaken(names);
       throw error;
     }
+  }
+
+  /**
+   * A name ipreg gave another site (its service or host name, or a domain name it asked for) is
+   * that site's: answering on it here would take its traffic once DNS points there. Names ipreg
+   * has given nobody stay allowed, as do the site's own.
+   */
+  private async assertNotAnotherSitesName(siteId: string, names: string[]): Promise<void> {
+    const holders = await Promise.all(names.map(async (name) => ({ name, siteId: await this.options.ipreg.siteHoldingName(name) })));
+    const others = holders.filter((holder) => holder.siteId !== null && holder.siteId !== siteId).map((holder) => holder.name);
+    if (others.length > 0) throw conflict(`${others.join(', ')} ${others.length === 1 ? 'is a name' : 'are names'} the IP registry gives another site; ask for your own with requestDomainName`);
   }
 
   /** Takes the vhost off the VM at the next run; its names are free at once. The default vhost stays. */

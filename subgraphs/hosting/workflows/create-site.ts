@@ -24,10 +24,13 @@ export const createSiteWorkflow: SiteWorkflow = {
         const driver = await vmDriver(context, row);
         const flavor = flavors[site.flavor];
         if (!flavor) throw new Conflict(`flavor ${site.flavor} is no longer configured`);
-        // A resumed task finds the VM its first attempt made.
+        // A resumed task finds the VM its first attempt made. It boots with ipreg's host name and host keys.
         const vm =
           (await driver.findByName(row.name)) ??
-          (await driver.create({ name: row.name, ...flavor, labels: { siteId: site.id, site: site.name, vmId: row.id } }, progressOf(context)));
+          (await driver.create(
+            { name: row.name, ...flavor, labels: { siteId: site.id, site: site.name, vmId: row.id }, seed: await context.deps.provisioning.guestSeeds.seedOf({ siteId: site.id, vmId: row.id, vmName: row.name }) },
+            progressOf(context),
+          ));
         if (vm.labels.siteId !== site.id) throw new Conflict(`a VM named ${row.name} exists that belongs to another site`);
         await context.record('vmRef', vm.ref);
         row.ref = vm.ref;

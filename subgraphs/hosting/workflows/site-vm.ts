@@ -32,7 +32,7 @@ export interface SiteWorkflowDeps {
   clock: Clock;
   /** Configures the VMs over SSH (or the sim), with what identity says of the site's people. */
   provisioning: SiteProvisioning;
-  /** Told which VM answers on the site's production name when switchServices swaps them. */
+  /** ipreg's side of the test copy: its names and addresses, and which VM answers on the production name. */
   serviceAddresses: ServiceAddresses;
 }
 

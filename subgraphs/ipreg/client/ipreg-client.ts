@@ -17,6 +17,14 @@ export interface SealedHostKeyView {
   sealedPrivateKey: string;
 }
 
+export interface VmNetworkView {
+  /** Null until allocateNetwork gave the VM a HOST name. */
+  hostName: string | null;
+  hostAddresses: string[];
+  /** The service name the VM serves, if any. */
+  serviceName: string | null;
+}
+
 const NAME = 'fqdn kind addresses { address }';
 type NameAnswer = { fqdn: string; kind: 'SERVICE' | 'HOST'; addresses: { address: string }[] };
 const toView = (answer: NameAnswer): NetworkView => ({ fqdn: answer.fqdn, kind: answer.kind, addresses: answer.addresses.map((row) => row.address) });
@@ -53,6 +61,61 @@ export class IpregClient {
   async vmHostKeys(vmId: string): Promise<SealedHostKeyView[]> {
     const data = await this.client.call<{ vmHostKeys: SealedHostKeyView[] }>('query ($vmId: ID!) { vmHostKeys(vmId: $vmId) { algorithm publicKey sealedPrivateKey } }', { vmId });
     return data.vmHostKeys;
+  }
+
+  /** The records of the VM's own names: what goes from DNS before its names are released. */
+  async vmRecords(vmId: string): Promise<DnsRecord[]> {
+    const data = await this.client.call<{ vmRecords: { name: string; type: string; ttl: number; data: string }[] }>(
+      'query ($vmId: ID!) { vmRecords(vmId: $vmId) { name type ttl data } }',
+      { vmId },
+    );
+    return data.vmRecords.map(recordFromView);
+  }
+
+  /** One VM's names go (a test copy's) and their addresses are quarantined; 0 when it held none. */
+  async releaseVmNetwork(vmId: string): Promise<number> {
+    const data = await this.client.call<{ releaseVmNetwork: number }>('mutation ($vmId: ID!) { releaseVmNetwork(vmId: $vmId) }', { vmId });
+    return data.releaseVmNetwork;
+  }
+
+  /**
+   * Where a VM is reached and what it serves: its host name and addresses (IPv4 first), and the
+   * service name it answers on (the site's production name, or a test copy's TEST name).
+   */
+  async vmNetwork(siteId: string, vmId: string): Promise<VmNetworkView> {
+    const data = await this.client.call<{ _entities: ({ hostName?: string | null; addresses?: string[]; names?: { fqdn: string; kind: string; vm: { id: string } | null }[] } | null)[] }>(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) {
+          ... on Vm { hostName addresses }
+          ... on Site { names { fqdn kind vm { id } } }
+        }
+      }`,
+      { representations: [{ __typename: 'Vm', id: vmId }, { __typename: 'Site', id: siteId }] },
+    );
+    const [vm, site] = data._entities;
+    const service = site?.names?.find((name) => name.kind === 'SERVICE' && name.vm?.id === vmId);
+    return { hostName: vm?.hostName ?? null, hostAddresses: vm?.addresses ?? [], serviceName: service?.fqdn ?? null };
+  }
+
+  /** The site's SERVICE name to one VM and its TEST name to the other, swapping only when they are the other way round. */
+  async assignServiceNames(request: { siteId: string; productionVmId: string; testVmId: string }): Promise<NetworkView[]> {
+    const data = await this.client.call<{ assignServiceNames: NameAnswer[] }>(
+      `mutation ($siteId: ID!, $productionVmId: ID!, $testVmId: ID!) { assignServiceNames(siteId: $siteId, productionVmId: $productionVmId, testVmId: $testVmId) { ${NAME} } }`,
+      request,
+    );
+    return data.assignServiceNames.map(toView);
+  }
+
+  /**
+   * The site the IP registry gives `fqdn` to, as one of its names (service, test or host) or as a
+   * domain name it asked for, in any state; null when ipreg has not given it to any site.
+   */
+  async siteHoldingName(fqdn: string): Promise<string | null> {
+    const data = await this.client.call<{ name: { site: { id: string } | null } | null; domainName: { site: { id: string } } | null }>(
+      'query ($fqdn: String!) { name(fqdn: $fqdn) { site { id } } domainName(name: $fqdn) { site { id } } }',
+      { fqdn },
+    );
+    return data.name?.site?.id ?? data.domainName?.site.id ?? null;
   }
 
   /** Swaps the service names and addresses of a site's two VMs (production and its test copy); host names stay. */

@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requirePlatformAdmin, requireService, signedIn } from '../../../core/principal.js';
+import { validateId } from '../../../core/graphql/validate-id.js';
 import type { IpregContext } from '../ipreg-context.js';
 import { Address, DnsRecordView, HostPublicKey, Name, PoolPurposeEnum, SealedHostKey } from '../ipreg-types.js';
 import { toAddressView, toNameView, toRecordView } from '../ipreg-views.js';
@@ -41,6 +42,31 @@ export class NetworkResolver {
   async swapServiceNames(@Arg('firstVmId', () => ID) firstVmId: string, @Arg('secondVmId', () => ID) secondVmId: string, @Ctx() context: IpregContext): Promise<Name[]> {
     requireService(context.principal);
     return (await context.network.switchServices(firstVmId, secondVmId)).map(toNameView);
+  }
+
+  @Mutation(() => [Name], {
+    description: "Internal: the site's SERVICE name (and its addresses) to productionVmId, its TEST name to testVmId, swapping them if need be; asking again changes nothing.",
+  })
+  async assignServiceNames(
+    @Arg('siteId', () => ID) siteId: string,
+    @Arg('productionVmId', () => ID) productionVmId: string,
+    @Arg('testVmId', () => ID) testVmId: string,
+    @Ctx() context: IpregContext,
+  ): Promise<Name[]> {
+    requireService(context.principal);
+    return (await context.network.assignServiceNames(siteId, productionVmId, testVmId)).map(toNameView);
+  }
+
+  @Mutation(() => Int, { description: "Internal: one VM's names (a test copy's) go and their addresses are quarantined; the number of names released." })
+  async releaseVmNetwork(@Arg('vmId', () => ID) vmId: string, @Ctx() context: IpregContext): Promise<number> {
+    requireService(context.principal);
+    return context.network.releaseVm(vmId);
+  }
+
+  @Query(() => [DnsRecordView], { description: "Internal: the records of one VM's names (its host name, and the service name it serves), to withdraw them with the VM." })
+  async vmRecords(@Arg('vmId', () => ID) vmId: string, @Ctx() context: IpregContext): Promise<DnsRecordView[]> {
+    requireService(context.principal);
+    return (await context.network.recordsOf(await context.network.namesOfVms([validateId(vmId, 'vmId')]))).map(toRecordView);
   }
 
   @Query(() => Name, { nullable: true, description: 'A name by its fully qualified form, if you may see its site.' })

@@ -79,17 +79,27 @@ export class NetworkService {
   async release(siteId: string): Promise<number> {
     const id = validateId(siteId, 'siteId');
     return retryContention(() => this.orm.em.fork().transactional(async (em) => {
-      const names = await em.find(NameEntity, { siteId: id });
-      if (names.length === 0) return 0;
-      const nameIds = names.map((name) => name.id);
-      const until = new Date(this.clock().getTime() + this.settings.quarantineSeconds * 1000);
-      await em.nativeUpdate(AddressEntity, { nameId: { $in: nameIds } }, { state: 'QUARANTINED', quarantinedUntil: until, nameId: null, siteId: null, vmId: null });
-      await em.nativeDelete(HostKeyEntity, { nameId: { $in: nameIds } });
-      await em.nativeDelete(NameEntity, { id: { $in: nameIds } });
+      const released = await this.releaseNames(em, await em.find(NameEntity, { siteId: id }));
       // Its domain names are free for other sites again.
-      await em.nativeDelete(DomainNameEntity, { siteId: id });
-      return names.length;
+      if (released) await em.nativeDelete(DomainNameEntity, { siteId: id });
+      return released;
     }));
+  }
+
+  /** One VM's names go (a test copy's service name and its host name); the site keeps the rest. */
+  async releaseVm(vmId: string): Promise<number> {
+    const id = validateId(vmId, 'vmId');
+    return retryContention(() => this.orm.em.fork().transactional(async (em) => this.releaseNames(em, await em.find(NameEntity, { vmId: id }))));
+  }
+
+  private async releaseNames(em: EntityManager, names: NameRow[]): Promise<number> {
+    if (names.length === 0) return 0;
+    const nameIds = names.map((name) => name.id);
+    const until = new Date(this.clock().getTime() + this.settings.quarantineSeconds * 1000);
+    await em.nativeUpdate(AddressEntity, { nameId: { $in: nameIds } }, { state: 'QUARANTINED', quarantinedUntil: until, nameId: null, siteId: null, vmId: null });
+    await em.nativeDelete(HostKeyEntity, { nameId: { $in: nameIds } });
+    await em.nativeDelete(NameEntity, { id: { $in: nameIds } });
+    return names.length;
   }
 
   namesOfSites(siteIds: string[]): Promise<NameRow[]> {
@@ -172,6 +182,24 @@ export class NetworkService {
       await em.nativeUpdate(AddressEntity, { nameId: { $in: ofSecond.map((name) => name.id) } }, { vmId: first });
       return names;
     }));
+  }
+
+  /**
+   * The site's SERVICE name to `productionVmId` and its TEST name to `testVmId`: the outcome is
+   * stated, so asking twice swaps once (switchServices retried, or undone, after a crash).
+   */
+  async assignServiceNames(siteId: string, productionVmId: string, testVmId: string): Promise<NameRow[]> {
+    const site = validateId(siteId, 'siteId');
+    const production = validateId(productionVmId, 'productionVmId');
+    const test = validateId(testVmId, 'testVmId');
+    if (production === test) throw badInput('the production and the test copy are two different VMs', 'testVmId');
+    const names = await this.orm.em.fork().find(NameEntity, { siteId: site, purpose: { $in: ['SERVICE', 'TEST'] } });
+    const service = names.find((name) => name.purpose === 'SERVICE');
+    const testName = names.find((name) => name.purpose === 'TEST');
+    if (!service || !testName) throw conflict('The site needs a service name and a test name to assign them; cloneToTest gives the test copy one');
+    if (service.vmId === production && testName.vmId === test) return [service, testName];
+    if (service.vmId === test && testName.vmId === production) return this.switchServices(production, test);
+    throw conflict(`VMs ${production} and ${test} are not the ones serving the site's service and test names`);
   }
 
   /** Hands a ready name of the purpose to the holder; null when none is ready. */
