@@ -116,4 +116,17 @@ describe('SQLite shared by several ORMs of one process', () => {
     await retry.flush();
     expect(await authors(first)).toEqual(['first', 'second, later']);
   });
+
+  it('gives the connection back after a transaction that SQLite rolled back by itself', async () => {
+    // RAISE(ROLLBACK) ends the whole transaction, as SQLITE_FULL or an I/O error would.
+    await first.em.getConnection().execute("create trigger refuse before insert on notes when new.author = 'refused' begin select raise(rollback, 'refused by trigger'); end");
+    const refused = first.em.fork();
+    refused.create(NoteEntity, { author: 'refused' });
+    await expect(refused.flush()).rejects.toThrow(/refused by trigger/);
+
+    const accepted = first.em.fork();
+    accepted.create(NoteEntity, { author: 'accepted' });
+    await accepted.flush();
+    expect(await authors(first)).toEqual(['accepted']);
+  });
 });
