@@ -6,6 +6,7 @@ import { authorization } from './authorization/authorization.bench.js';
 import { createSite } from './create-site/create-site.bench.js';
 import { meetsTarget, type Benchmark } from './benchmark.js';
 import { driverLifecycle } from './driver-lifecycle/driver-lifecycle.bench.js';
+import { embeddedStartUp } from './embedded-start-up/embedded-start-up.bench.js';
 import { gatewayOverhead } from './gateway-overhead/gateway-overhead.bench.js';
 import { ipregAllocation } from './ipreg-allocation/ipreg-allocation.bench.js';
 import { residentMemory } from './memory/resident-memory.bench.js';
@@ -20,7 +21,7 @@ import { sshRole } from './ssh-role/ssh-role.bench.js';
  * table and writes bench/results/<name>.json. Exits non-zero only when a benchmark crashed: a
  * missed target is a finding, printed as MISSED, not a failure of the run.
  */
-const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization, driverLifecycle, placementThroughput, sshRole, metricsIngest, createSite, ipregAllocation];
+const BENCHMARKS: Benchmark[] = [gatewayOverhead, sseFanout, residentMemory, authorization, driverLifecycle, placementThroughput, sshRole, metricsIngest, createSite, ipregAllocation, embeddedStartUp];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 const machine = () => ({

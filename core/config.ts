@@ -147,11 +147,9 @@ export interface IpregConfig {
   /** Base64 of 32 bytes (openssl rand -base64 32) sealing private host keys; generated into ./data otherwise. */
   hostKeyEncryptionKey: string;
   /**
-   * Ready names (with addresses, records and host keys) kept per purpose; 0 (the default) turns
-   * preallocation off. Meant for PostgreSQL: on the embedded SQLite every subgraph of the process has
-   * its own connection to one file, and a write that meets another's open transaction blocks the
-   * process for up to busy_timeout (better-sqlite3 waits synchronously), so background transactions
-   * there cost more than they save.
+   * Ready names (with addresses, records and host keys) kept per purpose, 2 by default; 0 turns
+   * preallocation off. On the embedded SQLite too: a write that meets another subgraph's open
+   * transaction waits without stopping the process (core/database/sqlite).
    */
   preallocate: { count: number; schedule: string };
   /**
@@ -403,7 +401,7 @@ export function loadConfig(env: Env = process.env): Config {
       recordTtl: file.ipreg?.recordTtl ?? 300,
       hostKeyEncryptionKey: env.HOST_KEY_ENCRYPTION_KEY ?? file.ipreg?.hostKeyEncryptionKey ?? persistentSecret(dataDir, 'host-key-encryption-key', 'base64'),
       preallocate: {
-        count: file.ipreg?.preallocate?.count ?? 0,
+        count: file.ipreg?.preallocate?.count ?? 2,
         schedule: env.PREALLOCATE_SCHEDULE ?? file.ipreg?.preallocate?.schedule ?? '30 * * * * *',
       },
       zoneGroups: file.ipreg?.zoneGroups ?? {},

@@ -4,6 +4,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Logger } from '../logger.js';
+import { WriteLockSqliteDialect } from './sqlite/write-lock-dialect.js';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -18,6 +19,8 @@ export interface DatabaseOptions {
   /** Each subgraph tracks its own migrations, so several can share one database. */
   migrationsTable: string;
   logger?: Logger;
+  /** SQLite: how long a write waits for another connection's write lock before SQLITE_BUSY (10 s). */
+  busyTimeoutMs?: number;
 }
 
 export const dialectOf = (url: string): Dialect => (url.startsWith('postgres') ? 'postgresql' : 'sqlite');
@@ -36,13 +39,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   if (dialect === 'postgresql') {
     return MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: options.url, pool: { max: 10 } });
   }
-  const orm = await MikroORM.init({ ...common, driver: SqliteDriver, dbName: options.url.replace(/^sqlite:/, '') });
-  // better-sqlite3 holds one connection per ORM. WAL lets readers go on while a worker writes;
-  // busy_timeout makes writers from other processes wait instead of failing with SQLITE_BUSY.
-  const connection = orm.em.getConnection();
-  await connection.execute('pragma journal_mode = wal');
-  await connection.execute('pragma busy_timeout = 10000');
-  return orm;
+  // A connection of its own per ORM, waiting for the others' write lock without stopping the process.
+  // Not one shared between ORMs: a transaction awaiting another subgraph of this process would then
+  // wait for itself.
+  const file = options.url.replace(/^sqlite:/, '');
+  const sqliteDialect = new WriteLockSqliteDialect({ file, busyTimeoutMs: options.busyTimeoutMs ?? 10_000 });
+  return MikroORM.init({ ...common, driver: SqliteDriver, dbName: file, driverOptions: sqliteDialect });
 }
 
 export async function migrate(orm: MikroORM): Promise<string[]> {
