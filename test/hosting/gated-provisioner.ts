@@ -39,5 +39,10 @@ export class GatedProvisioner implements Provisioner {
     return this.sim.runs.filter((run) => run.target.host === serviceName && run.roles.length > 0).map((run) => run.roles);
   }
 
+  /** The roles of the last run that had any. */
+  lastRoles(): string[] {
+    return this.sim.runs.filter((run) => run.roles.length > 0).at(-1)?.roles.map((application) => application.role) ?? [];
+  }
+
   async close(): Promise<void> {}
 }

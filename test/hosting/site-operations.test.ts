@@ -5,6 +5,7 @@ import { eventually } from '../support/eventually.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
 import { GatedSimDriver } from './fixtures/gated-sim-driver.js';
+import { GatedProvisioner } from './gated-provisioner.js';
 
 const TASK = 'id kind state siteId steps { name state } error { code message step }';
 const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { seq type step } }';
@@ -22,6 +23,7 @@ describe.each(databases)('power and state operations through the gateway on $nam
   let instance: Instance;
   let drop: () => Promise<void>;
   const driver = new GatedSimDriver();
+  const provisioner = new GatedProvisioner();
 
   const ask = (text: string, variables: Record<string, unknown> = {}, token: string = TOKENS.alice) => graphql(instance.url, text, variables, token);
 
@@ -48,7 +50,7 @@ describe.each(databases)('power and state operations through the gateway on $nam
     drop = db.drop;
     instance = await startInstance({
       database: db.url,
-      overrides: { driver },
+      overrides: { driver, provisioner },
       settings: { siteLifecycle: { cancelledRetentionHours: RETENTION_HOURS, cancelledSweepSchedule: '* * * * * *' } },
     });
   });
@@ -87,11 +89,14 @@ describe.each(databases)('power and state operations through the gateway on $nam
     const { task } = await run('mutation ($id: ID!) { quarantineSite(id: $id) {', { id });
     expect(task).toMatchObject({ state: 'SUCCEEDED', steps: [{ name: 'stop-web-and-mail' }] });
     expect((await site(id)).state).toBe('QUARANTINED');
-    expect((await vmOf(id))!.powerState).toBe('stopped');
+    // Web and mail are stopped by the quarantine role; the VM runs on, with SSH for the clean-up.
+    expect((await vmOf(id))!.powerState).toBe('running');
+    expect(provisioner.lastRoles()).toEqual(['quarantine']);
     for (const mutation of ['startSite', 'rebootSite', 'enableSite']) expect(await codeOf(`mutation { ${mutation}(id: "${id}") { id } }`)).toEqual(['CONFLICT']);
     await run('mutation ($id: ID!) { unquarantineSite(id: $id) {', { id });
     expect((await site(id)).state).toBe('RUNNING');
     expect((await vmOf(id))!.powerState).toBe('running');
+    expect(provisioner.lastRoles()).toEqual(['unquarantine']);
   });
 
   it("suspends a site with a reason that only platform admins can lift, whatever the site's admins try", async () => {

@@ -1,7 +1,8 @@
 import { recordSiteHistory } from '../history/site-history.js';
+import { provisionSite, siteEndpoint } from '../provisioning/apply-site-configuration.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { VmEntity } from '../vms/vm-entity.js';
-import { loadSite, progressOf, setSiteState, vmDriver, vmOf, type SiteWorkflow } from './site-vm.js';
+import { loadSite, loadVm, progressOf, setSiteState, vmDriver, vmOf, type SiteWorkflow } from './site-vm.js';
 import { ensureRunning, ensureStopped, followProductionPower } from './vm-power.js';
 
 /**
@@ -48,14 +49,21 @@ export const enableSiteWorkflow: SiteWorkflow = {
 };
 
 /**
- * Web and mail of a compromised site stop. Hypervisor drivers see no further into a guest than its
- * power, so they stop with the VM here; the provisioner's `quarantine` role
- * (plugins/provisioner/roles/quarantine.yaml) is what stops only them and keeps SSH, once the worker
- * has a provisioner to run it with.
+ * Web and mail of a compromised site stop and stay off at boot, through the provisioner's
+ * `quarantine` role; the VM keeps running with SSH, so its people and the operators can clean up.
+ * A VM that is off already serves nothing: there is nothing to stop.
  */
 export const quarantineSiteWorkflow: SiteWorkflow = {
   kind: 'quarantineSite',
-  steps: [{ ...stopVm, name: 'stop-web-and-mail' }],
+  steps: [
+    {
+      name: 'stop-web-and-mail',
+      async run(context) {
+        if ((await vmOf(context, await loadVm(context))).powerState !== 'running') return;
+        await provisionSite(context, await siteEndpoint(context), [{ role: 'quarantine' }]);
+      },
+    },
+  ],
   async settle(context, outcome) {
     if (outcome === 'SUCCEEDED') await setSiteState(context, 'QUARANTINED');
   },
@@ -63,7 +71,15 @@ export const quarantineSiteWorkflow: SiteWorkflow = {
 
 export const unquarantineSiteWorkflow: SiteWorkflow = {
   kind: 'unquarantineSite',
-  steps: [{ ...startVm, name: 'start-web-and-mail' }],
+  steps: [
+    startVm,
+    {
+      name: 'start-web-and-mail',
+      async run(context) {
+        await provisionSite(context, await siteEndpoint(context), [{ role: 'unquarantine' }]);
+      },
+    },
+  ],
   async settle(context, outcome) {
     if (outcome === 'SUCCEEDED') await setSiteState(context, 'RUNNING');
   },
