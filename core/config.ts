@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CertificatesConfig } from '../plugins/certificates/create-certificate-issuer.js';
 import type { DirectoryConfig } from '../plugins/directory/create-directory.js';
 import type { DnsPublisherConfig } from '../plugins/dns/create-dns-publisher.js';
+import { forwardZones } from '../plugins/dns/managed-zones.js';
 import type { ProvisionerConfig } from '../plugins/provisioner/create-provisioner.js';
 
 /**
@@ -107,8 +108,6 @@ export interface ProvisioningConfig {
   provisioner: ProvisionerConfig;
   /** The only packages installPackages / removePackages accept. */
   approvedPackages: string[];
-  /** Below which a site's service name is made until ipreg names it (`blog.<serviceDomain>`). */
-  serviceDomain: string;
   /** node-cron expression (with seconds): the scheduler compares each site's accounts with identity's. */
   accountsRefreshSchedule: string;
   /** node-cron expression (with seconds): the scheduler renews certificates that are due. */
@@ -257,7 +256,6 @@ const DEFAULT_SEED_HOSTS: SeedHost[] = [
 
 /** What sites may install without asking the operators: common web stacks' parts. */
 const DEFAULT_APPROVED_PACKAGES = ['php-fpm', 'php-mysql', 'php-pgsql', 'php-gd', 'php-curl', 'php-xml', 'php-mbstring', 'mariadb-server', 'postgresql', 'git', 'rsync', 'imagemagick', 'python3-venv'];
-const DEFAULT_SERVICE_DOMAIN = 'sites.hostgraph.test';
 /** The embedded default's pools: documentation prefixes (RFC 5737, RFC 3849), a /64 per purpose. */
 const DEFAULT_ZONE = 'hosting.example.org';
 const DEFAULT_SEED_POOLS: SeedPool[] = [
@@ -313,6 +311,7 @@ export function loadConfig(env: Env = process.env): Config {
     [env.HOSTGRAPH_DEV_TOKEN ?? persistentSecret(dataDir, 'dev-token')]: { username: 'dev', admin: true },
   };
 
+  const dns = dnsConfig(env, file, dataDir);
   return {
     dataDir,
     databaseUrl: env.DATABASE_URL ?? file.databaseUrl ?? `sqlite:${join(dataDir, 'hostgraph.sqlite')}`,
@@ -385,11 +384,11 @@ export function loadConfig(env: Env = process.env): Config {
     provisioning: {
       provisioner: file.provisioning?.provisioner ?? { kind: 'sim' },
       approvedPackages: file.provisioning?.approvedPackages ?? DEFAULT_APPROVED_PACKAGES,
-      serviceDomain: file.provisioning?.serviceDomain ?? DEFAULT_SERVICE_DOMAIN,
       accountsRefreshSchedule: file.provisioning?.accountsRefreshSchedule ?? '30 */5 * * * *',
       certificateRenewalSchedule: file.provisioning?.certificateRenewalSchedule ?? '0 17 3 * * *',
     },
-    certificates: file.certificates ?? { kind: 'internalCA', domains: [file.provisioning?.serviceDomain ?? DEFAULT_SERVICE_DOMAIN] },
+    // Sites' service names are made in the managed forward zones (ipreg's pools must be in them): the issuer's domains unless told.
+    certificates: { kind: 'internalCA', ...file.certificates, domains: file.certificates?.domains ?? forwardZones(dns.zones) },
     siteLifecycle: {
       cancelledRetentionHours: file.siteLifecycle?.cancelledRetentionHours ?? 30 * 24,
       cancelledSweepSchedule: file.siteLifecycle?.cancelledSweepSchedule ?? '0 17 * * * *',
@@ -407,7 +406,7 @@ export function loadConfig(env: Env = process.env): Config {
       zoneGroups: file.ipreg?.zoneGroups ?? {},
       verificationResolvers: file.ipreg?.verificationResolvers ?? [],
     },
-    dns: dnsConfig(env, file, dataDir),
+    dns,
     observability: {
       workerMetricsPort: int(env.WORKER_METRICS_PORT, file.observability?.workerMetricsPort ?? 9464),
       schedulerMetricsPort: int(env.SCHEDULER_METRICS_PORT, file.observability?.schedulerMetricsPort ?? 9465),

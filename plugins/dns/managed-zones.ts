@@ -2,6 +2,9 @@ import { Fatal } from '../plugin-errors.js';
 import { normalizeName } from './dns-record.js';
 import { changedName, normalizeChange, type RecordChange } from './record-change.js';
 
+/** The forward zones among managed ones: where names are made (the reverse tree holds PTRs only). */
+export const forwardZones = (zones: string[]) => zones.filter((zone) => !zone.replace(/\.$/, '').toLowerCase().endsWith('.arpa'));
+
 /** The zones a publisher manages, and which of them holds a name. */
 export class ManagedZones {
   readonly names: string[];

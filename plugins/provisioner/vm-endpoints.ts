@@ -15,8 +15,8 @@ export interface VmEndpoint extends ProvisionTarget {
 
 /**
  * The port through which provisioning learns a VM's address and pre-generated host keys. ipreg
- * owns both (its allocations and host keys): the worker asks it (IpregVmEndpoints), except for the
- * sim provisioner, which never connects and gets names alone. Tests give their sshd's.
+ * owns both (its allocations and host keys), and the service name: the worker asks it
+ * (IpregVmEndpoints) for every provisioner, the sim too, which never connects. Tests give their sshd's.
  */
 export interface VmEndpoints {
   endpointOf(vm: EndpointQuery): Promise<VmEndpoint>;

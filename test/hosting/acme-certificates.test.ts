@@ -7,6 +7,13 @@ import { configurationClient, TASK } from './configuration-client.js';
 import { GatedProvisioner } from './gated-provisioner.js';
 
 const ZONE = 'hosting.test';
+/** ipreg names sites in the zone pebble proves names through: the BIND zone. */
+const SEED_POOLS = [
+  { name: 'service-v4', prefix: '192.0.2.0/24', purpose: 'SERVICE', zone: ZONE },
+  { name: 'service-v6', prefix: '2001:db8:0:1::/64', purpose: 'SERVICE', zone: ZONE },
+  { name: 'host-v4', prefix: '198.51.100.0/24', purpose: 'HOST', zone: ZONE },
+  { name: 'host-v6', prefix: '2001:db8:0:2::/64', purpose: 'HOST', zone: ZONE },
+];
 
 /** requestCertificate with the acme issuer configured: a real pebble, DNS-01 answered through RFC 2136 and a real BIND. */
 describe('vhost certificates from ACME', { timeout: 180_000 }, () => {
@@ -19,17 +26,19 @@ describe('vhost certificates from ACME', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     bind = await startBind({ zones: [ZONE] });
     pebble = await startPebble({ dnsServer: bind });
+    const dns = { kind: 'rfc2136', server: bind.host, port: bind.port, keyName: bind.keys.sha256.name, keySecret: bind.keys.sha256.secret, zones: [ZONE] };
     instance = await startInstance({
       overrides: { provisioner },
       settings: {
-        provisioning: { serviceDomain: ZONE },
+        ipreg: { seedPools: SEED_POOLS, preallocate: { count: 0 } },
+        dns,
         certificates: {
           kind: 'acme',
           directoryUrl: pebble.directoryUrl,
           email: 'hostmaster@hosting.test',
           domains: [ZONE],
           caCertificates: [pebble.httpsCa],
-          dns: { kind: 'rfc2136', server: bind.host, port: bind.port, keyName: bind.keys.sha256.name, keySecret: bind.keys.sha256.secret, zones: [ZONE] },
+          dns,
         },
       },
     });
@@ -41,18 +50,19 @@ describe('vhost certificates from ACME', { timeout: 180_000 }, () => {
   });
 
   it('proves the vhost’s names through DNS, installs the chain pebble issued, and says so in the task', async () => {
-    const { siteId, name, vhosts } = await runningSite('acme');
+    const { siteId, serviceName, vhosts } = await runningSite('acme');
+    expect(serviceName).toMatch(/^s-[0-9a-f]+\.hosting\.test$/);
     const requested = (await call(`mutation ($id: ID!) { requestCertificate(vhostId: $id) { ${TASK} } }`, { id: vhosts[0].id })).requestCertificate;
     const { task, events } = await finished(requested.id);
     expect(task).toMatchObject({ state: 'SUCCEEDED', error: null });
     expect(events.filter((event) => event.step === 'issue-certificate' && event.type === 'STEP_LOG').length).toBeGreaterThan(1);
     expect((await site(siteId)).vhosts[0].certificate).toMatchObject({ source: 'ISSUED' });
 
-    const installed = provisioner.runsFor(`${name}.${ZONE}`).at(-1)!.find((role) => role.role === 'tls-certificate');
+    const installed = provisioner.runsFor(serviceName).at(-1)!.find((role) => role.role === 'tls-certificate');
     const leaf = new X509Certificate(String(installed?.parameters?.certificateChain));
-    expect(leaf.subjectAltName).toBe(`DNS:${name}.${ZONE}`);
+    expect(leaf.subjectAltName).toBe(`DNS:${serviceName}`);
     expect(leaf.issuer).toContain('Pebble');
     // The challenge records are gone again.
-    expect((await bind.dig('+short', `_acme-challenge.${name}.${ZONE}`, 'TXT')).trim()).toBe('');
+    expect((await bind.dig('+short', `_acme-challenge.${serviceName}`, 'TXT')).trim()).toBe('');
   });
 });

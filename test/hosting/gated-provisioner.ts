@@ -1,6 +1,7 @@
 import type { ProvisionReport, ProvisionTarget, Provisioner, RoleApplication, RunOptions } from '../../plugins/provisioner/provisioner.js';
 import { RoleLibrary } from '../../plugins/provisioner/role/role-library.js';
 import { SimProvisioner } from '../../plugins/provisioner/sim/sim-provisioner.js';
+import type { VmEndpoint } from '../../plugins/provisioner/vm-endpoints.js';
 
 /** The sim provisioner, whose runs a test can hold at their start to make changes arrive during one. */
 export class GatedProvisioner implements Provisioner {
@@ -34,9 +35,9 @@ export class GatedProvisioner implements Provisioner {
     return this.sim.run(target, roles, options);
   }
 
-  /** The roles of every run for a site, by its service name. */
+  /** The roles of every run for a site, by its service name (hosting's targets are VM endpoints, which carry it). */
   runsFor(serviceName: string): RoleApplication[][] {
-    return this.sim.runs.filter((run) => run.target.host === serviceName && run.roles.length > 0).map((run) => run.roles);
+    return this.sim.runs.filter((run) => (run.target as Partial<VmEndpoint>).serviceName === serviceName && run.roles.length > 0).map((run) => run.roles);
   }
 
   /** The roles of the last run that had any. */

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateIssuer } from '../../plugins/certificates/create-certificate-issuer.js';
 import type { CertificateIssuer } from '../../plugins/certificates/certificate-issuer.js';
@@ -32,10 +33,8 @@ describe('vhost certificates', () => {
       overrides: { provisioner, clock: () => new Date(Date.now() + ahead) },
       // Debug: every line any process writes, to look for private keys in.
       log: { level: 'debug', destination: { write: (line) => void logLines.push(line) } },
-      settings: {
-        certificates: { kind: 'internalCA', domains: ['sites.hostgraph.test', 'example.org'] },
-        provisioning: { certificateRenewalSchedule: '* * * * * *' },
-      },
+      // No certificates setting: the internal CA issues for the managed zones (hosting.example.org).
+      settings: { provisioning: { certificateRenewalSchedule: '* * * * * *' } },
     });
     // The same CA the worker uses (its key is kept in the data folder), standing in for a site's own CA.
     issuer = createCertificateIssuer(instance.config.certificates, { dataDir: instance.config.dataDir });
@@ -45,12 +44,22 @@ describe('vhost certificates', () => {
     await instance?.close();
   });
 
+  it('issues the default vhost a certificate for the service name ipreg gave the site', async () => {
+    const { siteId, serviceName, vhosts } = await runningSite('default-tls');
+    expect(instance.config.certificates).toMatchObject({ kind: 'internalCA', domains: ['hosting.example.org'] });
+    expect(vhosts[0]).toMatchObject({ name: 'default', serverName: serviceName });
+    const requested = (await call(`mutation ($id: ID!) { requestCertificate(vhostId: $id) { ${TASK} } }`, { id: vhosts[0].id })).requestCertificate;
+    expect((await finished(requested.id)).task).toMatchObject({ state: 'SUCCEEDED', error: null });
+    expect((await site(siteId)).vhosts[0].certificate).toMatchObject({ source: 'ISSUED' });
+    const leaf = new X509Certificate(String(tlsRoleOf(serviceName, 'default')?.parameters?.certificateChain));
+    expect(leaf.subjectAltName).toBe(`DNS:${serviceName}`);
+  });
+
   it('issues a certificate from the internal CA for every name of a vhost and installs it, then renews it when due', async () => {
-    const { siteId, name } = await runningSite('tls');
-    const serviceName = `${name}.sites.hostgraph.test`;
+    const { siteId, name, serviceName } = await runningSite('tls');
     const { addVhost } = await call('mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { vhost { id name } task { id } } }', {
       siteId,
-      input: { serverName: `${name}.example.org`, aliases: [`www.${name}.example.org`] },
+      input: { serverName: `${name}.hosting.example.org`, aliases: [`www.${name}.hosting.example.org`] },
     });
     await finished(addVhost.task.id);
     const requested = (await call(`mutation ($id: ID!) { requestCertificate(vhostId: $id) { ${TASK} } }`, { id: addVhost.vhost.id })).requestCertificate;
@@ -86,8 +95,7 @@ describe('vhost certificates', () => {
   });
 
   it('installs an uploaded certificate once its key, names and chain check out', async () => {
-    const { siteId, vhosts, name } = await runningSite('upload');
-    const serviceName = `${name}.sites.hostgraph.test`;
+    const { siteId, vhosts, serviceName } = await runningSite('upload');
     const vhost = vhosts[0];
     const own = await issuer.issue([serviceName]);
     const other = await issuer.issue([`other.${serviceName}`]);

@@ -11,6 +11,7 @@ describe("vhost names against the IP registry's names (sim)", () => {
   let owner: string;
   let other: string;
   let ownerServiceName: string;
+  let ownerHostName: string;
 
   beforeAll(async () => {
     instance = await startInstance({ settings: { ipreg: { preallocate: { count: 0 } } } });
@@ -18,23 +19,31 @@ describe("vhost names against the IP registry's names (sim)", () => {
     expect((await first.finished()).state).toBe('SUCCEEDED');
     expect((await second.finished()).state).toBe('SUCCEEDED');
     [owner, other] = [first.siteId, second.siteId];
-    ownerServiceName = (await query(instance.url, 'query ($id: ID!) { site(id: $id) { serviceName } }', { id: owner }, TOKENS.alice)).site.serviceName;
+    const { site } = await query(instance.url, 'query ($id: ID!) { site(id: $id) { serviceName vm { hostName } } }', { id: owner }, TOKENS.alice);
+    [ownerServiceName, ownerHostName] = [site.serviceName, site.vm.hostName];
     await query(instance.url, 'mutation ($siteId: ID!, $name: String!) { requestDomainName(siteId: $siteId, name: $name) { state } }', { siteId: owner, name: 'shop.example.net' }, TOKENS.alice);
   });
   afterAll(() => instance?.close());
 
   const add = (siteId: string, input: { serverName: string; aliases?: string[] }) => graphql(instance.url, ADD, { siteId, input }, TOKENS.alice);
 
-  it("refuses another site's domain names and service name, writing nothing, and takes the site's own and unclaimed ones", async () => {
-    for (const input of [{ serverName: 'shop.example.net' }, { serverName: 'fresh.example.org', aliases: [ownerServiceName] }]) {
+  it("refuses another site's domain names and host name, writing nothing, and takes the site's own and unclaimed ones", async () => {
+    for (const input of [{ serverName: 'shop.example.net' }, { serverName: 'fresh.example.org', aliases: [ownerHostName] }]) {
       const { body } = await add(other, input);
       expect(errorCodes(body), JSON.stringify(input)).toEqual(['CONFLICT']);
       expect(body.errors![0]!.message).toContain('the IP registry gives another site');
     }
     // Nothing was kept of the refused vhosts: the unclaimed name is free for the neighbour.
     expect((await add(other, { serverName: 'fresh.example.org' })).body.errors).toBeUndefined();
-    const { body } = await add(owner, { serverName: 'shop.example.net', aliases: [ownerServiceName] });
+    const { body } = await add(owner, { serverName: 'shop.example.net', aliases: [ownerHostName] });
     expect(body.errors).toBeUndefined();
-    expect(body.data!.addVhost.vhost).toEqual({ serverName: 'shop.example.net', aliases: [ownerServiceName] });
+    expect(body.data!.addVhost.vhost).toEqual({ serverName: 'shop.example.net', aliases: [ownerHostName] });
+  });
+
+  it("refuses the site's service name to every other vhost, its own site's too: the default vhost answers on it", async () => {
+    for (const siteId of [other, owner]) {
+      const { body } = await add(siteId, { serverName: `www.${ownerServiceName}`, aliases: [ownerServiceName] });
+      expect(errorCodes(body), siteId).toEqual(['CONFLICT']);
+    }
   });
 });

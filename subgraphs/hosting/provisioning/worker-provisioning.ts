@@ -9,7 +9,6 @@ import type { VmEndpoints } from '../../../plugins/provisioner/vm-endpoints.js';
 import type { IdentityClient } from '../../identity/client/identity-client.js';
 import { SecretSealer } from '../configuration/sealed-secrets.js';
 import type { IpregClient } from '../../ipreg/client/ipreg-client.js';
-import { derivedEndpoints } from './derived-endpoints.js';
 import { IpregGuestSeeds } from './ipreg-guest-seeds.js';
 import { IpregVmEndpoints } from './ipreg-vm-endpoints.js';
 import type { SiteProvisioning } from './site-provisioning.js';
@@ -21,7 +20,7 @@ export interface WorkerProvisioningOptions {
   ipreg: Pick<IpregClient, 'vmNetwork' | 'vmHostKeys'>;
   /** Instead of the configured provisioner (tests watch the sim's runs). */
   provisioner?: Provisioner;
-  /** A test's sshd instead of ipreg's addresses and host keys (or, for the sim, names alone). */
+  /** A test's sshd instead of ipreg's addresses and host keys. */
   endpoints?: VmEndpoints;
 }
 
@@ -38,8 +37,8 @@ export function workerProvisioning({ config, identity, ipreg, provisioner: given
   };
   return {
     provisioner,
-    // The sim never connects; every other provisioner checks the VM against ipreg's host keys.
-    endpoints: endpoints ?? (provisioner.kind === 'sim' ? derivedEndpoints(config.provisioning.serviceDomain) : new IpregVmEndpoints(ipreg)),
+    // Every provisioner, the sim too, configures the VM on ipreg's service name; those that connect check ipreg's host keys.
+    endpoints: endpoints ?? new IpregVmEndpoints(ipreg),
     guestSeeds: new IpregGuestSeeds(ipreg, config.ipreg.hostKeyEncryptionKey),
     identity,
     approvedPackages: config.provisioning.approvedPackages,

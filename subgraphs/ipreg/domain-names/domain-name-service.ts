@@ -6,6 +6,7 @@ import type { Logger } from '../../../core/logger.js';
 import type { Principal } from '../../../core/principal.js';
 import { type DnsRecord, normalizeRecord } from '../../../plugins/dns/dns-record.js';
 import type { DnsPublisher } from '../../../plugins/dns/dns-publisher.js';
+import { forwardZones } from '../../../plugins/dns/managed-zones.js';
 import { deleteRRsets, replaceRRsets } from '../../../plugins/dns/rrset-changes.js';
 import { domainRecord, inZones } from '../names/name-records.js';
 import type { NetworkService } from '../network/network-service.js';
@@ -39,7 +40,7 @@ export class DomainNameService {
     private readonly network: NetworkService,
     private readonly settings: DomainNameSettings,
   ) {
-    this.forwardZones = settings.zones.filter((zone) => !zone.endsWith('.arpa')).sort((a, b) => b.length - a.length);
+    this.forwardZones = forwardZones(settings.zones).sort((a, b) => b.length - a.length);
   }
 
   ofSites(siteIds: string[]): Promise<DomainNameRow[]> {

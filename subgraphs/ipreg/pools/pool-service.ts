@@ -7,6 +7,7 @@ import { validateId } from '../../../core/graphql/validate-id.js';
 import type { Logger } from '../../../core/logger.js';
 import { normalizeName } from '../../../plugins/dns/dns-record.js';
 import { parseIpAddress } from '../../../plugins/dns/ip-address.js';
+import { forwardZones } from '../../../plugins/dns/managed-zones.js';
 import { Fatal } from '../../../plugins/plugin-errors.js';
 import { AddressEntity, type AddressRow, type AddressState } from '../addresses/address-entity.js';
 import { POOL_PURPOSES, PoolEntity, type PoolPurpose } from './pool-entity.js';
@@ -178,7 +179,7 @@ export class PoolService {
       if (error instanceof Fatal) throw badInput(error.message, 'zone');
       throw error;
     }
-    const forward = this.zones.filter((candidate) => !candidate.endsWith('.arpa'));
+    const forward = forwardZones(this.zones);
     if (!forward.includes(normalized)) throw badInput(`zone ${normalized} is not one of the managed zones (${forward.join(', ')})`, 'zone');
     return normalized;
   }
