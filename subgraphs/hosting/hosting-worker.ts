@@ -24,7 +24,7 @@ export interface HostingWorkerOptions {
   queue: JobQueue;
   queueOptions: QueueOptions;
   drivers: VmDrivers;
-  inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
+  inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm' | 'resizeVmPlacement'>;
   identity: Pick<IdentityClient, 'forgetSite'>;
   provisioning: SiteProvisioning;
   ipreg: SiteWorkflowDeps['ipreg'];

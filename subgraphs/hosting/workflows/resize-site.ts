@@ -2,7 +2,7 @@ import { Conflict } from '../../../drivers/driver.js';
 import { recordSiteHistory } from '../history/site-history.js';
 import { releaseUsage } from '../quota/site-usage.js';
 import { SiteEntity } from '../sites/site-entity.js';
-import { progressOf, siteVm, vmDriver, type SiteWorkflow } from './site-vm.js';
+import { loadSite, loadVm, progressOf, siteVm, vmDriver, type SiteStepContext, type SiteWorkflow } from './site-vm.js';
 
 export interface ResizeInput {
   flavor: string;
@@ -10,13 +10,34 @@ export interface ResizeInput {
   reserved: { vcpus: number; memoryMiB: number };
 }
 
+/** What the VM holds on its host at a flavor; a disk only grows, so it keeps the larger of the two. */
+async function sizeAt(context: SiteStepContext<ResizeInput>, flavorName: string) {
+  const { flavors } = context.deps;
+  const flavor = flavors[flavorName];
+  if (!flavor) throw new Conflict(`flavor ${flavorName} is no longer configured`);
+  const current = flavors[(await loadSite(context)).flavor];
+  return { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: Math.max(flavor.diskGiB, current?.diskGiB ?? 0) };
+}
+
 /**
- * Gives the site's VM the new flavor's hardware; the site takes the flavor (and its history an
- * entry) only once the hypervisor has done it. Drivers without `resize` fail it with UNSUPPORTED.
+ * Holds the new flavor's resources on the VM's host (NO_CAPACITY when it has no room), then gives
+ * the VM that hardware; the site takes the flavor (and its history an entry) only once the
+ * hypervisor has done it. Drivers without `resize` fail it with UNSUPPORTED, and the host's
+ * allocation goes back to what it was.
  */
 export const resizeSiteWorkflow: SiteWorkflow<ResizeInput> = {
   kind: 'resizeSite',
   steps: [
+    {
+      name: 'resize-placement',
+      async run(context) {
+        await context.deps.inventory.resizeVmPlacement((await loadVm(context)).id, await sizeAt(context, context.input.flavor));
+      },
+      async undo(context) {
+        // The site still has its old flavor: the resize settles it only on success.
+        await context.deps.inventory.resizeVmPlacement((await loadVm(context)).id, await sizeAt(context, (await loadSite(context)).flavor));
+      },
+    },
     {
       name: 'resize-vm',
       async run(context) {

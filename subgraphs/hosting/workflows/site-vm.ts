@@ -18,7 +18,7 @@ export interface SiteWorkflowDeps {
   /** The driver of the host each VM is placed on. */
   drivers: VmDrivers;
   /** Where VMs go: placed before they are made, released once they are gone. */
-  inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm'>;
+  inventory: Pick<InventoryClient, 'placeVm' | 'releaseVm' | 'resizeVmPlacement'>;
   flavors: Config['flavors'];
   /** How long a stop waits for the guest to shut down cleanly before powering it off. */
   shutdownTimeoutMs: number;

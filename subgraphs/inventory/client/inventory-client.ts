@@ -44,6 +44,14 @@ export class InventoryClient {
     return toView(data.vmPlacement);
   }
 
+  /** Holds the VM's new size on its host; NO_CAPACITY when it does not fit there. Asking again changes nothing. */
+  async resizeVmPlacement(vmId: string, size: { vcpus: number; memoryMiB: number; diskGiB: number }): Promise<void> {
+    await this.client.call('mutation ($vmId: ID!, $vcpus: Int!, $memoryMiB: Int!, $diskGiB: Int!) { resizeVmPlacement(vmId: $vmId, vcpus: $vcpus, memoryMiB: $memoryMiB, diskGiB: $diskGiB) { vm { id } } }', {
+      vmId,
+      ...size,
+    });
+  }
+
   /** False when the VM was not placed (a retried release). */
   async releaseVm(vmId: string): Promise<boolean> {
     const data = await this.client.call<{ releaseVm: boolean }>('mutation ($vmId: ID!) { releaseVm(vmId: $vmId) }', { vmId });

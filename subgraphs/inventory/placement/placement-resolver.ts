@@ -49,6 +49,19 @@ export class PlacementResolver {
     return toPlacement(placement, host.name);
   }
 
+  @Mutation(() => VmPlacement, { description: 'Internal: holds a resized VM’s new size on its host (NO_CAPACITY when it no longer fits there).' })
+  async resizeVmPlacement(
+    @Arg('vmId', () => ID) vmId: string,
+    @Arg('vcpus', () => Int) vcpus: number,
+    @Arg('memoryMiB', () => Int) memoryMiB: number,
+    @Arg('diskGiB', () => Int) diskGiB: number,
+    @Ctx() context: InventoryContext,
+  ): Promise<VmPlacement> {
+    requireService(context.principal);
+    const { placement, host } = await context.placements.resize(vmId, { vcpus, memoryMiB, diskGiB });
+    return toPlacement(placement, host.name);
+  }
+
   @Mutation(() => Boolean, { description: 'Internal: gives the VM’s resources back to its host; false when it was not placed.' })
   async releaseVm(@Arg('vmId', () => ID) vmId: string, @Ctx() context: InventoryContext): Promise<boolean> {
     requireService(context.principal);

@@ -1,5 +1,5 @@
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
-import { badInput, noCapacity } from '../../../core/errors.js';
+import { badInput, noCapacity, notFound } from '../../../core/errors.js';
 import { validateId } from '../../../core/graphql/validate-id.js';
 import { isDriverKind } from '../../../drivers/registry/driver-kinds.js';
 import { HypervisorHostEntity, type HypervisorHost } from '../hosts/host-entity.js';
@@ -123,6 +123,49 @@ export class PlacementService {
     });
   }
 
+  /**
+   * Holds the VM's new size on the host it is on (a resize never moves a VM): growth only if the
+   * host still has room, else NO_CAPACITY and nothing changes; the size it already has changes nothing.
+   */
+  async resize(vmId: string, size: { vcpus: number; memoryMiB: number; diskGiB: number }): Promise<Placed> {
+    const id = validateId(vmId, 'vmId');
+    validateSize(size);
+    return this.orm.em.fork().transactional(async (em) => {
+      const placement = await em.findOne(VmPlacementEntity, { vmId: id });
+      if (!placement) throw notFound('The placement of VM', id);
+      const host = await em.findOneOrFail(HypervisorHostEntity, { id: placement.hostId });
+      const growth = { vcpus: size.vcpus - placement.vcpus, memoryMiB: size.memoryMiB - placement.memoryMiB, diskGiB: size.diskGiB - placement.diskGiB };
+      if (!growth.vcpus && !growth.memoryMiB && !growth.diskGiB) return { placement, host };
+      const limits = limitsOf(host as HostLoad, this.overcommit);
+      // Each resource may shrink freely; one that grows must stay within the host's limit.
+      const result = await em.getConnection().execute(
+        `update inventory_hosts set
+           allocated_vcpus = case when allocated_vcpus + ? < 0 then 0 else allocated_vcpus + ? end,
+           allocated_memory_mib = case when allocated_memory_mib + ? < 0 then 0 else allocated_memory_mib + ? end,
+           allocated_disk_gib = case when allocated_disk_gib + ? < 0 then 0 else allocated_disk_gib + ? end
+         where id = ?
+           and (? <= 0 or allocated_vcpus + ? <= ?) and (? <= 0 or allocated_memory_mib + ? <= ?) and (? <= 0 or allocated_disk_gib + ? <= ?)`,
+        [
+          growth.vcpus, growth.vcpus, growth.memoryMiB, growth.memoryMiB, growth.diskGiB, growth.diskGiB,
+          host.id,
+          growth.vcpus, growth.vcpus, limits.vcpus, growth.memoryMiB, growth.memoryMiB, limits.memoryMiB, growth.diskGiB, growth.diskGiB, limits.diskGiB,
+        ],
+        'run',
+        em.getTransactionContext(),
+      );
+      if (affected(result) !== 1) {
+        throw noCapacity(`Host ${host.name} has no room for VM ${placement.vmName} at ${size.vcpus} vCPU, ${size.memoryMiB} MiB RAM and ${size.diskGiB} GiB disk (free: ${describe(freeOf(host as HostLoad, this.overcommit))})`, {
+          requested: size,
+          hostName: host.name,
+        });
+      }
+      Object.assign(placement, size);
+      await em.flush();
+      await em.refresh(host);
+      return { placement, host };
+    });
+  }
+
   private async hostOf(vmId: string): Promise<string> {
     const placement = await this.orm.em.fork().findOne(VmPlacementEntity, { vmId: validateId(vmId, 'nextToVmId') });
     if (!placement) throw badInput(`VM ${vmId} is not placed on any host, so nothing can be placed next to it`, 'nextToVmId');
@@ -188,14 +231,18 @@ export class PlacementService {
 const describe = (free: { vcpus: number; memoryMiB: number; diskGiB: number }) =>
   `${Math.max(0, free.vcpus)} vCPU, ${Math.max(0, free.memoryMiB)} MiB, ${Math.max(0, free.diskGiB)} GiB`;
 
+function validateSize(size: { vcpus: number; memoryMiB: number; diskGiB: number }): void {
+  for (const field of ['vcpus', 'memoryMiB', 'diskGiB'] as const) {
+    const value = size[field];
+    if (!Number.isInteger(value) || value <= 0) throw badInput(`${field} must be a whole number above 0 (got ${value})`, field);
+  }
+}
+
 function validateRequest(request: PlacementRequest): PlacementNeed {
   validateId(request.vmId, 'vmId');
   validateId(request.siteId, 'siteId');
   if (!request.vmName || request.vmName.length > 255) throw badInput('vmName must be 1–255 characters', 'vmName');
-  for (const field of ['vcpus', 'memoryMiB', 'diskGiB'] as const) {
-    const value = request[field];
-    if (!Number.isInteger(value) || value <= 0) throw badInput(`${field} must be a whole number above 0 (got ${value})`, field);
-  }
+  validateSize(request);
   if (request.driver && !isDriverKind(request.driver)) throw badInput(`Unknown driver "${request.driver.slice(0, 40)}"`, 'driver');
   return { vcpus: request.vcpus, memoryMiB: request.memoryMiB, diskGiB: request.diskGiB, driver: request.driver || null };
 }
