@@ -6,7 +6,7 @@ import { obliterate } from '../support/bullmq.js';
 import { eventually } from '../support/eventually.js';
 import { collect, sse } from '../support/graphql-client.js';
 import { prepareInstance, TOKENS } from '../support/hostgraph-instance.js';
-import { startRoleProcess, waitForUrl, type RoleProcess } from './role-process.js';
+import { startRoleProcess, waitForRole, type RoleProcess } from './role-process.js';
 
 const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { seq type } }';
 
@@ -28,10 +28,10 @@ describe('one createSite through the gateway, a subgraph and a worker', () => {
     url = `http://127.0.0.1:${config.gateway.port}/graphql`;
     subgraphs = startRoleProcess([...SUBGRAPH_NAMES, 'scheduler'], env);
     worker = startRoleProcess(['worker'], env);
-    for (const name of SUBGRAPH_NAMES) await waitForUrl(config.subgraphs[name].url.replace(/graphql$/, 'healthz'));
+    for (const name of SUBGRAPH_NAMES) await waitForRole(subgraphs, config.subgraphs[name].url.replace(/graphql$/, 'healthz'));
     gateway = startRoleProcess(['gateway'], env);
-    await waitForUrl(url.replace(/graphql$/, 'readyz'));
-    await waitForUrl(`http://127.0.0.1:${config.observability.workerMetricsPort}/metrics`);
+    await waitForRole(gateway, url.replace(/graphql$/, 'readyz'));
+    await waitForRole(worker, `http://127.0.0.1:${config.observability.workerMetricsPort}/metrics`);
     // Three processes load the whole program: slow on a busy machine.
   }, 240_000);
   afterAll(async () => {

@@ -5,6 +5,8 @@ export interface RoleProcess {
   child: ChildProcess;
   /** Every JSON log line the process wrote so far. */
   logs(): Record<string, any>[];
+  /** The end of what it wrote to stderr: why it died, when it did. */
+  stderrTail(): string;
   stop(): Promise<void>;
 }
 
@@ -29,10 +31,15 @@ export function startRoleProcess(roles: string[], env: Record<string, string>): 
       }
     }
   });
-  child.stderr!.on('data', (chunk) => process.env.DEBUG_CHILDREN && process.stderr.write(chunk));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+    if (process.env.DEBUG_CHILDREN) process.stderr.write(chunk);
+  });
   return {
     child,
     logs: () => lines,
+    stderrTail: () => stderr,
     async stop() {
       if (child.exitCode !== null || child.signalCode) return;
       const exited = once(child, 'exit');
@@ -42,7 +49,18 @@ export function startRoleProcess(roles: string[], env: Record<string, string>): 
   };
 }
 
-export async function waitForUrl(url: string, timeoutMs = 180_000) {
+/** Waits for `url` of a role process; if it never answers, says whether the process died and what it wrote. */
+export async function waitForRole(role: RoleProcess, url: string) {
+  try {
+    await waitForUrl(url);
+  } catch (error) {
+    const { exitCode, signalCode } = role.child;
+    const errors = role.logs().filter((line) => line.level >= 50).map((line) => JSON.stringify(line)).slice(-3);
+    throw new Error(`${(error as Error).message} (process ${exitCode ?? signalCode ?? 'running'}; error logs: ${errors.join(' ') || 'none'}; stderr: ${role.stderrTail() || 'none'})`);
+  }
+}
+
+async function waitForUrl(url: string, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await fetch(url).catch(() => null);
