@@ -1,5 +1,5 @@
-import { conflict, HostgraphError } from '../../../core/errors.js';
-import { isSuspended } from '../lifecycle/operation-rules.js';
+import { conflict } from '../../../core/errors.js';
+import { isSuspended, siteCancelled, siteSuspended } from '../lifecycle/operation-rules.js';
 import type { Site } from '../sites/site-entity.js';
 
 /**
@@ -8,14 +8,8 @@ import type { Site } from '../sites/site-entity.js';
  * cancelled or suspended site says so, with the codes the site operations use.
  */
 export function assertConfigurable(site: Site): void {
-  if (site.state === 'CANCELLED') {
-    throw new HostgraphError('SITE_CANCELLED', `Site ${site.name} is cancelled and will be destroyed; its configuration cannot change`);
-  }
-  if (isSuspended(site)) {
-    throw new HostgraphError('SITE_SUSPENDED', `Site ${site.name} is suspended by the platform admins (${site.suspendedReason}); ask them to lift it`, {
-      reason: site.suspendedReason,
-    });
-  }
+  if (site.state === 'CANCELLED') throw siteCancelled(site);
+  if (isSuspended(site)) throw siteSuspended(site);
   if (site.state !== 'RUNNING' && site.state !== 'PROVISIONING') {
     throw conflict(`Site ${site.name} is ${site.state}: its configuration can change only while it is running`);
   }

@@ -63,20 +63,22 @@ const verb = (kind: string) => kind.replace(/Site$/, '').replace(/([A-Z])/g, ' $
 
 export const isSuspended = (site: Pick<Site, 'suspendedAt'>) => site.suspendedAt != null;
 
+export const siteCancelled = (site: Site) =>
+  new HostgraphError('SITE_CANCELLED', `Site ${site.name} is cancelled and will be destroyed; nothing but deleteSite runs on it now`);
+
+export const siteSuspended = (site: Site) =>
+  new HostgraphError('SITE_SUSPENDED', `Site ${site.name} is suspended by the platform admins (${site.suspendedReason}); ask them to lift it`, {
+    reason: site.suspendedReason,
+  });
+
 /**
  * Whether anyone may ask for `kind` on the site: a cancelled site takes nothing but deleteSite
  * (SITE_CANCELLED), a suspended one nothing from its own admins (SITE_SUSPENDED).
  */
 export function assertNotLocked(site: Site, kind: GuardedKind, principal: Principal): void {
   const rule = RULES[kind];
-  if (site.state === 'CANCELLED' && kind !== 'deleteSite') {
-    throw new HostgraphError('SITE_CANCELLED', `Site ${site.name} is cancelled and will be destroyed; nothing but deleteSite runs on it now`);
-  }
-  if (isSuspended(site) && !(rule.whileSuspended && principal.admin)) {
-    throw new HostgraphError('SITE_SUSPENDED', `Site ${site.name} is suspended by the platform admins (${site.suspendedReason}); ask them to lift it`, {
-      reason: site.suspendedReason,
-    });
-  }
+  if (site.state === 'CANCELLED' && kind !== 'deleteSite') throw siteCancelled(site);
+  if (isSuspended(site) && !(rule.whileSuspended && principal.admin)) throw siteSuspended(site);
 }
 
 /** The site must be in a state the operation starts from (CONFLICT). */

@@ -10,12 +10,16 @@ export interface ResizeInput {
   reserved: { vcpus: number; memoryMiB: number };
 }
 
-/** What the VM holds on its host at a flavor; a disk only grows, so it keeps the larger of the two. */
-async function sizeAt(context: SiteStepContext<ResizeInput>, flavorName: string) {
+/**
+ * What the VM holds on its host at a flavor (the site's own when none is named); a disk only grows,
+ * so it keeps the larger of the two.
+ */
+async function sizeAt(context: SiteStepContext<ResizeInput>, flavorName?: string) {
   const { flavors } = context.deps;
-  const flavor = flavors[flavorName];
-  if (!flavor) throw new Conflict(`flavor ${flavorName} is no longer configured`);
-  const current = flavors[(await loadSite(context)).flavor];
+  const site = await loadSite(context);
+  const flavor = flavors[flavorName ?? site.flavor];
+  if (!flavor) throw new Conflict(`flavor ${flavorName ?? site.flavor} is no longer configured`);
+  const current = flavors[site.flavor];
   return { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: Math.max(flavor.diskGiB, current?.diskGiB ?? 0) };
 }
 
@@ -35,7 +39,7 @@ export const resizeSiteWorkflow: SiteWorkflow<ResizeInput> = {
       },
       async undo(context) {
         // The site still has its old flavor: the resize settles it only on success.
-        await context.deps.inventory.resizeVmPlacement((await loadVm(context)).id, await sizeAt(context, (await loadSite(context)).flavor));
+        await context.deps.inventory.resizeVmPlacement((await loadVm(context)).id, await sizeAt(context));
       },
     },
     {
