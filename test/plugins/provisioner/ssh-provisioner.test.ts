@@ -201,8 +201,9 @@ describe('ssh provisioner against a real sshd, writing under a test root', { tim
       onEvent: (event) => {
         if (event.type !== 'output') return;
         lines.push(`${event.stream}: ${event.line}`);
-        // The command waits for this file: it only appears if the first line arrived while the command still ran.
+        // The command waits for these files: they only appear if a line arrived while the command still ran.
         if (event.line === 'first') writeFileSync(join(root.path, 'seen-first'), '');
+        if (event.line === 'second, to stderr') writeFileSync(join(root.path, 'seen-second'), '');
       },
     });
     expect(lines).toEqual(['stdout: first', 'stderr: second, to stderr', 'stdout: third, without a newline']);
@@ -232,8 +233,10 @@ describe('ssh provisioner against a real sshd, writing under a test root', { tim
     expect(error).toBeInstanceOf(Fatal);
     const failed = error as StepFailed;
     expect([failed.role, failed.step, failed.exitCode]).toEqual(['failing', 'migrate the database', 3]);
-    expect(failed.output).toEqual(['applying migration 41', 'ERROR: relation "sites" already exists']);
-    expect(failed.message).toContain('role failing, step "migrate the database": the command exited with 3:\napplying migration 41\n');
+    // Both streams are kept; their order is not, as sshd reads them from two pipes.
+    expect([...failed.output].sort()).toEqual(['ERROR: relation "sites" already exists', 'applying migration 41']);
+    expect(failed.message).toContain('role failing, step "migrate the database": the command exited with 3:\n');
+    expect(failed.message).toContain('applying migration 41');
     expect(statuses.slice(-2)).toEqual(['migrate the database: running', 'migrate the database: failed']);
     expect(root.read('srv/marker')).toBe('before the failure\n');
     expect(root.lines('srv/never')).toEqual([]);
