@@ -3,6 +3,7 @@ import { createBus } from '../core/bus/create-bus.js';
 import { SUBGRAPH_NAMES, type Config } from '../core/config.js';
 import { migrate } from '../core/database/open-database.js';
 import { printSubgraphSdl } from '../core/graphql/federated-schema.js';
+import { InProcessSubgraphs } from '../core/graphql/in-process-subgraphs.js';
 import { SubgraphClient } from '../core/graphql/subgraph-client.js';
 import type { Logger } from '../core/logger.js';
 import { createQueue } from '../core/queue/create-queue.js';
@@ -77,6 +78,7 @@ export async function startRoles(config: Config, roles: readonly Role[], logger:
       queue,
       queueOptions,
       overrides,
+      inProcess: new InProcessSubgraphs(),
       clientOf: (subgraph, caller) => new SubgraphClient(subgraph, config.subgraphs[subgraph].url, config.principalSecret, caller),
       onClose: (closer) => void closers.push(closer),
     };

@@ -57,6 +57,7 @@ export async function startGatewayRole(process: ProcessResources, { supergraphSd
     recordAudit: (entries) => identity.recordAudit(entries),
     sharedSubscriptions,
     readiness,
+    inProcess: process.inProcess,
     routes: { '/usage.csv': usageCsvRoute(process.clientOf('metrics', 'gateway')), ...dashboardRoutes(config) },
   });
   onClose(() => gateway.close());

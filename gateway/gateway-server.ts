@@ -12,6 +12,8 @@ import { authenticationRefusal, createAuthenticator, type EnrichPrincipal } from
 import { ansibleInventoryRoute, isAnsibleInventoryRequest } from './ansible-inventory-route.js';
 import { mutationAuditPlugin, type RecordAudit } from './mutation-audit.js';
 import { sharedSubscriptionsPlugin, type SharingPolicy } from './shared-subscriptions.js';
+import { inProcessOrHttpTransport } from './in-process-transport.js';
+import type { InProcessSubgraphs } from '../core/graphql/in-process-subgraphs.js';
 import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
 import { checkSubgraph, subgraphsOf, type ReadinessChecks } from './readiness.js';
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   sharedSubscriptions?: SharingPolicy;
   /** Pages besides the API (/usage.csv, /dashboard), given the caller a bearer token names, if any. */
   routes?: Record<string, GatewayRoute>;
+  /** Subgraphs served by this process, executed here rather than over HTTP. */
+  inProcess?: InProcessSubgraphs;
 }
 
 export type GatewayRoute = (request: IncomingMessage, response: ServerResponse, principal: Principal | null) => Promise<void>;
@@ -130,7 +134,7 @@ const once = (close: () => Promise<void>) => {
  * included, since they reach the subgraphs as SSE requests with headers of their own.
  */
 export async function startGateway(options: GatewayOptions): Promise<GatewayServer> {
-  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, sharedSubscriptions = {}, routes = {} } = options;
+  const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, sharedSubscriptions = {}, routes = {}, inProcess } = options;
   const authenticate = createAuthenticator(config, { enrichPrincipal, authenticateApiToken });
   const { maxQueryBytes, maxDepth } = config.gateway;
 
@@ -139,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     logging: runtimeLogger(logger),
     graphiql: graphiqlOptions(config),
     landingPage: false,
+    ...(inProcess ? { transports: { http: inProcessOrHttpTransport(inProcess) } } : {}),
     transportEntries: {
       // Subscriptions go to the subgraphs as GraphQL over SSE: one HTTP request per subscription,
       // so it carries its caller's signed principal like any query. (A shared graphql-ws

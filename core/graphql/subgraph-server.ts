@@ -13,6 +13,8 @@ import { withLogContext } from '../observability/log-context.js';
 import { graphqlMetrics, recordOperation } from '../observability/graphql-metrics.js';
 import { sendMetrics } from '../observability/prometheus.js';
 import { readBoundedBody } from './bounded-body.js';
+import { inProcessExecutor } from './in-process-execution.js';
+import type { InProcessSubgraphs } from './in-process-subgraphs.js';
 import { PRINCIPAL_HEADER, verifyPrincipal, type Principal } from '../principal.js';
 import { refusal, refuseUpgrade, sendJson } from './http-refusal.js';
 
@@ -22,11 +24,13 @@ export interface SubgraphServerOptions {
   host: string;
   port: number;
   principalSecret: string;
-  /** The resolvers' context; `principal` is set on it whatever this returns. */
-  createContext(principal: Principal | null, request: IncomingMessage): object | Promise<object>;
+  /** The resolvers' context; `principal` is set on it whatever this returns. No request comes with a caller in this process. */
+  createContext(principal: Principal | null, request?: IncomingMessage): object | Promise<object>;
   logger: Logger;
   /** Only the gateway can get this far, but `_entities` batches can be large. Default 16 MiB. */
   maxBodyBytes?: number;
+  /** Where this process's own callers find the subgraph without going over HTTP. */
+  inProcess?: InProcessSubgraphs;
 }
 
 export interface SubgraphServer {
@@ -84,10 +88,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
 
   /** The signed principal, or the reason the request is refused. */
   const authenticate = (request: IncomingMessage) => verifyPrincipal(request.headers[PRINCIPAL_HEADER] as string | undefined, principalSecret);
-  const contextFor = async (principal: Principal | null, request: IncomingMessage) => ({
-    ...(await options.createContext(principal, request)),
-    principal,
-  });
+  const contextFor = async (principal: Principal | null, request?: IncomingMessage) => ({ ...(await options.createContext(principal, request)), principal });
   /** Same rule for every transport: errors a resolver means keep their words and code; bugs are masked. */
   const maskUnexpected = <T extends ExecutionResult>(result: T): T => {
     if (!result.errors?.some(isUnexpected)) return result;
@@ -119,6 +120,9 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   // The principal checked on arrival, for the SSE and WebSocket handlers to build each operation's context from.
   const principals = new WeakMap<IncomingMessage, Principal | null>();
   const contextOf = (request: IncomingMessage) => contextFor(principals.get(request) ?? null, request) as Promise<Record<string, unknown>>;
+
+  const executeInProcess = inProcessExecutor({ name, schema, log, contextFor, maskUnexpected });
+
   const sse = createSseHandler<Record<string, unknown>>({
     schema,
     context: (req) => contextOf(req.raw),
@@ -201,10 +205,13 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   const port = await listen(server, options.port, options.host);
   // A wildcard address is where it listens, not where anyone can reach it: name loopback instead.
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host === '::' ? '[::1]' : options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}/graphql`;
+  const unregister = options.inProcess?.register(url, executeInProcess);
   return {
-    url: `http://${host}:${port}/graphql`,
+    url,
     port,
     close: once(async () => {
+      unregister?.();
       await wsServer.dispose();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

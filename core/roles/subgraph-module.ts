@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { GraphQLSchema } from 'graphql';
 import type { Bus } from '../bus/bus.js';
 import type { Config, SubgraphName } from '../config.js';
+import type { InProcessSubgraphs } from '../graphql/in-process-subgraphs.js';
 import type { SubgraphClient } from '../graphql/subgraph-client.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue, QueueOptions } from '../queue/queue.js';
@@ -35,6 +36,8 @@ export interface ProcessResources {
   overrides: RoleOverrides;
   /** A client for asking another subgraph, signed as this process (`caller` names it in their logs). */
   clientOf(subgraph: SubgraphName, caller: string): SubgraphClient;
+  /** The subgraphs this process serves, for its own callers to reach without HTTP. */
+  inProcess: InProcessSubgraphs;
   /** Registers cleanup; the process runs them in reverse order when it stops. */
   onClose(close: () => Promise<unknown>): void;
 }

@@ -31,10 +31,10 @@ export const hostingModule = defineSubgraph({
   // Every subscriber of a task's events gets its whole history; task updates are news.
   sharedSubscriptions: { taskEvents: 'replay', taskUpdated: 'live' },
 
-  async serve({ config, bus, queue, logger, clientOf, onClose, overrides }, orm) {
+  async serve({ config, bus, queue, logger, clientOf, onClose, overrides, inProcess }, orm) {
     const identity = new IdentityClient(clientOf('identity', 'hosting'));
     const ipreg = new IpregClient(clientOf('ipreg', 'hosting'));
-    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger, clock: overrides.clock });
+    const subgraph = await startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger, clock: overrides.clock, inProcess });
     onClose(() => subgraph.close());
   },
 

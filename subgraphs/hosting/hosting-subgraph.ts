@@ -1,3 +1,4 @@
+import type { InProcessSubgraphs } from '../../core/graphql/in-process-subgraphs.js';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Bus } from '../../core/bus/bus.js';
 import type { Config } from '../../core/config.js';
@@ -36,9 +37,10 @@ export interface HostingSubgraphOptions {
   ipreg: Pick<IpregClient, 'siteHoldingName'>;
   logger: Logger;
   clock?: Clock;
+  inProcess?: InProcessSubgraphs;
 }
 
-export async function startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger: processLogger, clock = systemClock }: HostingSubgraphOptions) {
+export async function startHostingSubgraph({ config, orm, bus, queue, identity, ipreg, logger: processLogger, clock = systemClock, inProcess }: HostingSubgraphOptions) {
   // Its lines say which subgraph wrote them, as identity's do (the server adds that to its own).
   const logger = processLogger.child({ subgraph: 'hosting' });
   const store = new TaskStore(orm, bus, logger);
@@ -73,6 +75,7 @@ export async function startHostingSubgraph({ config, orm, bus, queue, identity, 
     host,
     port,
     principalSecret: config.principalSecret,
+    inProcess,
     createContext: (principal): HostingContext => ({ ...services, principal, vmsOfSite: vmsOfSiteLoader(orm) }),
     logger: processLogger,
   });

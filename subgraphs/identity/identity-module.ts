@@ -19,7 +19,7 @@ export const identityModule = defineSubgraph({
     return createIdentityServices({ config, orm, bus, directory, logger });
   },
 
-  async serve({ config, logger, onClose }, _orm, services) {
+  async serve({ config, logger, onClose, inProcess }, _orm, services) {
     const { host, port } = config.subgraphs.identity;
     const server = await startSubgraphServer({
       name: 'identity',
@@ -27,6 +27,7 @@ export const identityModule = defineSubgraph({
       host,
       port,
       principalSecret: config.principalSecret,
+      inProcess,
       createContext: (principal): IdentityContext => ({ ...services, principal }),
       logger,
     });

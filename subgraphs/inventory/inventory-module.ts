@@ -35,7 +35,7 @@ export const inventoryModule = defineSubgraph({
     };
   },
 
-  async serve({ config, logger, onClose }, _orm, services) {
+  async serve({ config, logger, onClose, inProcess }, _orm, services) {
     await services.hosts.seed(config.inventory.seedHosts, logger.child({ subgraph: 'inventory' }));
     const { host, port } = config.subgraphs.inventory;
     const server = await startSubgraphServer({
@@ -44,6 +44,7 @@ export const inventoryModule = defineSubgraph({
       host,
       port,
       principalSecret: config.principalSecret,
+      inProcess,
       createContext: (principal): InventoryContext => ({ ...services, principal }),
       logger,
     });

@@ -49,7 +49,7 @@ export const ipregModule = defineSubgraph({
     };
   },
 
-  async serve({ config, logger, onClose }, _orm, services) {
+  async serve({ config, logger, onClose, inProcess }, _orm, services) {
     await services.pools.seed(config.ipreg.seedPools, logger.child({ subgraph: 'ipreg' }));
     const { host, port } = config.subgraphs.ipreg;
     const server = await startSubgraphServer({
@@ -58,6 +58,7 @@ export const ipregModule = defineSubgraph({
       host,
       port,
       principalSecret: config.principalSecret,
+      inProcess,
       createContext: (principal): IpregContext => ({ ...services, principal, sitePermission: new SitePermission(services.identity, principal) }),
       logger,
     });

@@ -29,7 +29,7 @@ export const metricsModule = defineSubgraph({
   sharedSubscriptions: { metricUpdates: 'live' },
   openDatabase: openMetricsDatabase,
 
-  async serve({ config, bus, logger, clientOf, onClose }, orm) {
+  async serve({ config, bus, logger, clientOf, onClose, inProcess }, orm) {
     const log = logger.child({ subgraph: 'metrics' });
     const hosting = new HostingClient(clientOf('hosting', 'metrics'));
     const services: MetricsServices = {
@@ -46,6 +46,7 @@ export const metricsModule = defineSubgraph({
       host,
       port,
       principalSecret: config.principalSecret,
+      inProcess,
       createContext: (principal): MetricsContext => ({ ...services, principal, visibility: new SiteVisibility(hosting, principal) }),
       logger,
     });
