@@ -37,13 +37,7 @@ export class AddVhostPayload {
 }
 
 @ObjectType({ description: 'A vhost with its new names, the configuration run that applies them, and a new certificate if the one it had no longer covers them.' })
-export class SetVhostNamesPayload {
-  @Field(() => Vhost)
-  vhost!: Vhost;
-
-  @Field(() => Task, { description: 'May be a run that was already queued: it applies this change too.' })
-  task!: Task;
-
+export class SetVhostNamesPayload extends AddVhostPayload {
   @Field(() => Task, { nullable: true, description: 'A requestCertificate task when the vhost’s issued certificate does not cover the new names; null otherwise.' })
   certificateTask!: Task | null;
 }
