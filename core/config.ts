@@ -112,6 +112,12 @@ export interface ProvisioningConfig {
   accountsRefreshSchedule: string;
   /** node-cron expression (with seconds): the scheduler renews certificates that are due. */
   certificateRenewalSchedule: string;
+  /**
+   * node-cron expression (with seconds): the scheduler compares vhosts' names with their sites'
+   * domain names in ipreg and takes off those ipreg no longer gives the site (a removal whose bus
+   * message was missed).
+   */
+  vhostNamesReconcileSchedule: string;
 }
 
 /** What the scheduler role does to sites over time. */
@@ -386,6 +392,7 @@ export function loadConfig(env: Env = process.env): Config {
       approvedPackages: file.provisioning?.approvedPackages ?? DEFAULT_APPROVED_PACKAGES,
       accountsRefreshSchedule: file.provisioning?.accountsRefreshSchedule ?? '30 */5 * * * *',
       certificateRenewalSchedule: file.provisioning?.certificateRenewalSchedule ?? '0 17 3 * * *',
+      vhostNamesReconcileSchedule: file.provisioning?.vhostNamesReconcileSchedule ?? '45 */5 * * * *',
     },
     // Sites' service names are made in the managed forward zones (ipreg's pools must be in them): the issuer's domains unless told.
     certificates: { kind: 'internalCA', ...file.certificates, domains: file.certificates?.domains ?? forwardZones(dns.zones) },

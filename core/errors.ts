@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'SITE_CANCELLED'
   /** No address pool of the asked purpose has a free address; retrying will not help until one is added. */
   | 'POOL_EXHAUSTED'
+  /** A vhost name that is not one of the site's ACTIVE domain names: request it (requestDomainName), then verify it or wait for approval. */
+  | 'DOMAIN_NAME_NOT_ACTIVE'
   // Refusals of the request itself, before any resolver runs:
   | 'BAD_REQUEST'
   | 'GRAPHQL_PARSE_FAILED'

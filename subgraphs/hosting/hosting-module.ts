@@ -5,6 +5,7 @@ import { scheduleTaskSweep } from '../../core/tasks/task-sweeper.js';
 import { TaskService } from '../../core/tasks/task-service.js';
 import { SiteAccountsFollower } from './configuration/site-accounts-follower.js';
 import { CertificateRenewal } from './vhosts/certificate-renewal.js';
+import { VhostDomainNamesFollower } from './vhosts/vhost-domain-names-follower.js';
 import { HostDrivers } from '../../drivers/registry/host-drivers.js';
 import { simStoresOn } from '../../drivers/registry/sim-stores.js';
 import { instrumentDriver } from '../../drivers/instrumented-driver.js';
@@ -71,10 +72,13 @@ export const hostingModule = defineSubgraph({
     onClose(async () => sweeper.stop());
     const tasks = new TaskService(store, queue, logger);
     const clock = overrides.clock ?? systemClock;
-    // VMs' accounts follow identity; certificates are renewed before they expire.
+    // VMs' accounts follow identity, vhosts' names ipreg's domain names; certificates are renewed before they expire.
     const follower = new SiteAccountsFollower(orm, new IdentityClient(clientOf('identity', 'scheduler')), tasks, bus, logger.child({ component: 'site-accounts' }));
     await follower.start(config.provisioning.accountsRefreshSchedule);
     onClose(() => follower.stop());
+    const vhostNames = new VhostDomainNamesFollower(orm, new IpregClient(clientOf('ipreg', 'scheduler')), tasks, bus, logger.child({ component: 'vhost-names' }));
+    await vhostNames.start(config.provisioning.vhostNamesReconcileSchedule);
+    onClose(() => vhostNames.stop());
     const renewal = new CertificateRenewal(orm, tasks, logger.child({ component: 'certificate-renewal' }), overrides.clock);
     renewal.start(config.provisioning.certificateRenewalSchedule);
     onClose(async () => renewal.stop());

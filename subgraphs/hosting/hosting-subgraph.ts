@@ -34,7 +34,7 @@ export interface HostingSubgraphOptions {
   queue: JobQueue;
   identity: IdentityClient;
   /** Whose names are whose, for the vhosts' names. */
-  ipreg: Pick<IpregClient, 'siteHoldingName'>;
+  ipreg: Pick<IpregClient, 'siteNames' | 'siteHoldingName'>;
   logger: Logger;
   clock?: Clock;
   inProcess?: InProcessSubgraphs;

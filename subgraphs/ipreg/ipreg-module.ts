@@ -23,7 +23,7 @@ export const ipregModule = defineSubgraph({
   buildSchema: buildIpregSchema,
   openDatabase: openIpregDatabase,
 
-  async prepare({ config, logger, clientOf, onClose }, orm): Promise<IpregServices> {
+  async prepare({ config, bus, logger, clientOf, onClose }, orm): Promise<IpregServices> {
     const zones = config.dns.zones;
     const network = new NetworkService(orm, {
       quarantineSeconds: config.ipreg.quarantineSeconds,
@@ -42,6 +42,7 @@ export const ipregModule = defineSubgraph({
         zoneGroups: config.ipreg.zoneGroups,
         verificationResolvers: config.ipreg.verificationResolvers,
         dns: dns.publisher,
+        bus,
         logger: logger.child({ subgraph: 'ipreg' }),
       }),
       dns: dns.publisher,

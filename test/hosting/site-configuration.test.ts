@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { activeDomainNames } from '../support/domain-names.js';
 import { errorCodes, graphql } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
@@ -53,24 +54,26 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
 
   it('adds a vhost and removes it again, each through a configuration run', async () => {
     const { siteId, name, serviceName } = await runningSite('vhosts');
+    const [main, alias] = [`shop.${name}.hosting.example.org`, `www.shop.${name}.hosting.example.org`];
+    await activeDomainNames(instance.url, siteId, [main, alias]);
     const added = (
       await call(`mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { vhost { id name serverName aliases } task { ${TASK} } } }`, {
         siteId,
-        input: { serverName: `Shop.${name}.example.org.`, aliases: [`www.shop.${name}.example.org`, `shop.${name}.example.org`] },
+        input: { serverName: `Shop.${name}.hosting.example.org.`, aliases: [alias] },
       })
     ).addVhost;
-    expect(added.vhost).toMatchObject({ serverName: `shop.${name}.example.org`, aliases: [`www.shop.${name}.example.org`] });
+    expect(added.vhost).toMatchObject({ serverName: main, aliases: [alias] });
     expect(added.task.kind).toBe('configureSite');
     expect((await finished(added.task.id)).task.state).toBe('SUCCEEDED');
     const vhostRole = provisioner.runsFor(serviceName).at(-1)!.find((role) => role.role === 'vhost' && role.parameters?.name === added.vhost.name);
-    expect(vhostRole?.parameters).toEqual({ name: added.vhost.name, serverName: `shop.${name}.example.org`, aliases: [`www.shop.${name}.example.org`], tls: false });
+    expect(vhostRole?.parameters).toEqual({ name: added.vhost.name, serverName: main, aliases: [alias], tls: false });
 
     const removed = (await call(`mutation ($id: ID!) { removeVhost(vhostId: $id) { ${TASK} } }`, { id: added.vhost.id })).removeVhost;
     expect((await finished(removed.id)).task.state).toBe('SUCCEEDED');
     expect(provisioner.runsFor(serviceName).at(-1)).toContainEqual({ role: 'vhost-removed', parameters: { name: added.vhost.name } });
     expect((await site(siteId)).vhosts.map((vhost: { name: string }) => vhost.name)).toEqual(['default']);
-    // Its names are free again.
-    const again = (await call(`mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { task { id } } }`, { siteId, input: { serverName: `shop.${name}.example.org` } })).addVhost;
+    // Its names are free again (they stay the site's domain names).
+    const again = (await call(`mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { task { id } } }`, { siteId, input: { serverName: main } })).addVhost;
     expect((await finished(again.task.id)).task.state).toBe('SUCCEEDED');
   });
 
@@ -88,6 +91,8 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
     // Another site's service name, and this one's own: each name belongs to one vhost.
     expect(await codes(addVhost({ serverName: other.serviceName }))).toEqual(['CONFLICT']);
     expect(await codes(addVhost({ serverName: 'fresh.example.org', aliases: [serviceName] }))).toEqual(['CONFLICT']);
+    // A name the site never asked the IP registry for.
+    expect(await codes(addVhost({ serverName: 'unclaimed.hosting.example.org' }))).toEqual(['DOMAIN_NAME_NOT_ACTIVE']);
     expect(await codes(addVhost({ serverName: 'bobs.example.org' }, TOKENS.bob))).toEqual(['FORBIDDEN']);
     expect(await codes(addVhost({ serverName: 'nowhere.example.org' }, TOKENS.alice, '00000000-0000-4000-8000-000000000000'))).toEqual(['NOT_FOUND']);
 
@@ -143,6 +148,8 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
 
   it('queues one more run for changes made while the site is being configured, and folds further changes into it', async () => {
     const { siteId, name, serviceName } = await runningSite('coalesce');
+    const blog = `blog.${name}.hosting.example.org`;
+    await activeDomainNames(instance.url, siteId, [blog]);
     const runsBefore = provisioner.runsFor(serviceName).length;
     const gate = provisioner.hold();
     const first = (await call(`mutation ($id: ID!) { resyncSite(id: $id) { ${TASK} } }`, { id: siteId })).resyncSite;
@@ -161,7 +168,7 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
     // Also when they arrive at once.
     const resyncs = await Promise.all(Array.from({ length: 5 }, () => call(`mutation ($id: ID!) { resyncSite(id: $id) { id } }`, { id: siteId })));
     expect(resyncs.map((resync) => resync.resyncSite.id)).toEqual(Array(5).fill(second.id));
-    const vhost = (await call('mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { task { id } } }', { siteId, input: { serverName: `blog.${name}.example.org` } })).addVhost;
+    const vhost = (await call('mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { task { id } } }', { siteId, input: { serverName: blog } })).addVhost;
     expect(vhost.task.id).toBe(second.id);
 
     gate.release();
@@ -171,7 +178,7 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
     const runs = provisioner.runsFor(serviceName).slice(runsBefore);
     expect(runs).toHaveLength(2);
     expect(runs[1]).toContainEqual({ role: 'packages', parameters: { install: ['git', 'php-fpm'], remove: [] } });
-    expect(runs[1]!.some((role) => role.role === 'vhost' && role.parameters?.serverName === `blog.${name}.example.org`)).toBe(true);
+    expect(runs[1]!.some((role) => role.role === 'vhost' && role.parameters?.serverName === blog)).toBe(true);
     expect(await site(siteId)).toMatchObject({ packages: ['git', 'php-fpm'], configurationQueued: false });
 
     const removal = (await call(`mutation ($siteId: ID!) { removePackages(siteId: $siteId, packages: ["php-fpm"]) { ${TASK} } }`, { siteId })).removePackages;

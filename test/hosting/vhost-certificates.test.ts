@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateIssuer } from '../../plugins/certificates/create-certificate-issuer.js';
 import type { CertificateIssuer } from '../../plugins/certificates/certificate-issuer.js';
+import { type BindServer, startBind } from '../support/bind-server.js';
+import { activeDomainNames, verifiedExternalName } from '../support/domain-names.js';
 import { eventually } from '../support/eventually.js';
 import { errorCodes, graphql } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
@@ -16,6 +18,8 @@ const UPLOAD = `mutation ($id: ID!, $certificate: String!, $privateKey: String!,
 /** TLS for vhosts through the gateway: the internal CA (embedded default), uploads, scheduled renewal. */
 describe('vhost certificates', () => {
   let instance: Instance;
+  /** Stands for the world's DNS: a domain outside the managed zones, which the internal CA does not issue for. */
+  let bind: BindServer;
   /** What the scheduler takes for now: moved ahead to make certificates due. */
   let ahead = 0;
   let issuer: CertificateIssuer;
@@ -29,12 +33,13 @@ describe('vhost certificates', () => {
       ?.find((role) => role.role === 'tls-certificate' && role.parameters?.name === name);
 
   beforeAll(async () => {
+    bind = await startBind({ zones: ['elsewhere.test'] });
     instance = await startInstance({
       overrides: { provisioner, clock: () => new Date(Date.now() + ahead) },
       // Debug: every line any process writes, to look for private keys in.
       log: { level: 'debug', destination: { write: (line) => void logLines.push(line) } },
       // No certificates setting: the internal CA issues for the managed zones (hosting.example.org).
-      settings: { provisioning: { certificateRenewalSchedule: '* * * * * *' } },
+      settings: { provisioning: { certificateRenewalSchedule: '* * * * * *' }, ipreg: { verificationResolvers: [`127.0.0.1:${bind.port}`] } },
     });
     // The same CA the worker uses (its key is kept in the data folder), standing in for a site's own CA.
     issuer = createCertificateIssuer(instance.config.certificates, { dataDir: instance.config.dataDir });
@@ -42,6 +47,7 @@ describe('vhost certificates', () => {
   afterAll(async () => {
     await issuer?.close();
     await instance?.close();
+    await bind?.stop();
   });
 
   it('issues the default vhost a certificate for the service name ipreg gave the site', async () => {
@@ -57,6 +63,7 @@ describe('vhost certificates', () => {
 
   it('issues a certificate from the internal CA for every name of a vhost and installs it, then renews it when due', async () => {
     const { siteId, name, serviceName } = await runningSite('tls');
+    await activeDomainNames(instance.url, siteId, [`${name}.hosting.example.org`, `www.${name}.hosting.example.org`]);
     const { addVhost } = await call('mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { vhost { id name } task { id } } }', {
       siteId,
       input: { serverName: `${name}.hosting.example.org`, aliases: [`www.${name}.hosting.example.org`] },
@@ -121,9 +128,11 @@ describe('vhost certificates', () => {
 
   it('refuses a certificate request for names the issuer may not issue for, before any task', async () => {
     const { siteId, name } = await runningSite('foreign');
+    // The site's own name, verified in DNS, but outside what the internal CA issues for.
+    await verifiedExternalName(instance.url, siteId, `${name}.elsewhere.test`, bind);
     const { addVhost } = await call('mutation ($siteId: ID!, $input: AddVhostInput!) { addVhost(siteId: $siteId, input: $input) { vhost { id } task { id } } }', {
       siteId,
-      input: { serverName: `${name}.elsewhere.net` },
+      input: { serverName: `${name}.elsewhere.test` },
     });
     await finished(addVhost.task.id);
     const refused = await graphql(instance.url, 'mutation ($id: ID!) { requestCertificate(vhostId: $id) { id } }', { id: addVhost.vhost.id }, TOKENS.alice);

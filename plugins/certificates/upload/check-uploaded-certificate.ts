@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { badInput } from '../../../core/errors.js';
+import { namesNotCovered } from '../certificate-coverage.js';
 import { certificateExpiry, dnsNames, type CertificateExpiry } from '../expiry/certificate-expiry.js';
 
 export interface UploadedCertificate {
@@ -50,7 +51,7 @@ export function checkUploadedCertificate(upload: UploadedCertificate, options: U
   if (validTo <= now) throw badInput(`the certificate expired on ${validTo.toISOString()}`, 'certificate');
   if (validFrom > now) throw badInput(`the certificate is not valid before ${validFrom.toISOString()}`, 'certificate');
 
-  const uncovered = options.names.filter((name) => leaf.checkHost(name.toLowerCase(), { subject: 'never' }) === undefined);
+  const uncovered = namesNotCovered(leaf, options.names);
   if (uncovered.length > 0) {
     throw badInput(`the certificate does not cover ${uncovered.join(', ')} (it is for ${dnsNames(leaf).join(', ') || 'no DNS name'})`, 'certificate');
   }

@@ -10,10 +10,10 @@ import { SITE_ACCESS_CHANNEL, type SiteAccessChange } from '../../identity/site-
 import { accountsDigest } from '../provisioning/apply-site-configuration.js';
 import { SiteEntity } from '../sites/site-entity.js';
 import { dispatchConfiguration, ensureSiteConfiguration, requestConfiguration } from './configuration-requests.js';
+import { ALL_SITES, GatheredSiteChecks, type WantedSites } from './gathered-site-checks.js';
 import { SiteConfigurationEntity } from './site-configuration-entity.js';
 
 const BATCH = 100;
-const ALL = 'all';
 
 /**
  * Keeps the accounts on sites' VMs following identity: when an SSH grant changes, someone's SSH
@@ -25,8 +25,10 @@ const ALL = 'all';
 export class SiteAccountsFollower {
   #unsubscribes: Unsubscribe[] = [];
   #job: ReturnType<typeof cron.schedule> | null = null;
-  #running: Promise<void> | null = null;
-  #wanted: Set<string> | typeof ALL | null = null;
+  readonly #checks = new GatheredSiteChecks(
+    (wanted) => this.#compare(wanted),
+    (error) => this.logger.warn({ err: error }, 'site accounts not compared with identity; the next refresh will'),
+  );
 
   constructor(
     private readonly orm: MikroORM,
@@ -44,28 +46,20 @@ export class SiteAccountsFollower {
         if (change.role === 'SSH') void this.check([change.siteId]);
       }),
       // Who is in which group, who left, whose keys changed: any site may be concerned.
-      await this.bus.subscribe(PRINCIPALS_CHANGED_CHANNEL, () => void this.check(ALL)),
-      await this.bus.subscribe(SSH_KEYS_CHANGED_CHANNEL, () => void this.check(ALL)),
+      await this.bus.subscribe(PRINCIPALS_CHANGED_CHANNEL, () => void this.check(ALL_SITES)),
+      await this.bus.subscribe(SSH_KEYS_CHANGED_CHANNEL, () => void this.check(ALL_SITES)),
     );
-    this.#job = cron.schedule(schedule, () => this.check(ALL), { noOverlap: true, name: 'site-accounts-refresh' });
+    this.#job = cron.schedule(schedule, () => this.check(ALL_SITES), { noOverlap: true, name: 'site-accounts-refresh' });
   }
 
   /** Compares the given sites (or all running ones); calls during a check are gathered into one more. */
-  check(sites: string[] | typeof ALL): Promise<void> {
-    this.#wanted = sites === ALL || this.#wanted === ALL ? ALL : new Set([...(this.#wanted ?? []), ...sites]);
-    this.#running ??= (async () => {
-      while (this.#wanted) {
-        const wanted = this.#wanted;
-        this.#wanted = null;
-        await this.#compare(wanted).catch((error) => this.logger.warn({ err: error }, 'site accounts not compared with identity; the next refresh will'));
-      }
-    })().finally(() => (this.#running = null));
-    return this.#running;
+  check(sites: string[] | typeof ALL_SITES): Promise<void> {
+    return this.#checks.check(sites);
   }
 
-  async #compare(wanted: Set<string> | typeof ALL) {
+  async #compare(wanted: WantedSites) {
     const em = this.orm.em.fork();
-    const running = await em.find(SiteEntity, { state: 'RUNNING', ...(wanted === ALL ? {} : { id: { $in: [...wanted] } }) }, { fields: ['id'] });
+    const running = await em.find(SiteEntity, { state: 'RUNNING', ...(wanted === ALL_SITES ? {} : { id: { $in: [...wanted] } }) }, { fields: ['id'] });
     const ids = running.map((site) => site.id);
     for (let start = 0; start < ids.length; start += BATCH) {
       const batch = ids.slice(start, start + BATCH);
@@ -86,6 +80,6 @@ export class SiteAccountsFollower {
   async stop(): Promise<void> {
     this.#job?.destroy();
     for (const unsubscribe of this.#unsubscribes) await unsubscribe();
-    await this.#running;
+    await this.#checks.idle();
   }
 }

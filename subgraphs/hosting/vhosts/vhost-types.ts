@@ -29,6 +29,12 @@ export class VhostCertificate {
 
   @Field(() => Date, { nullable: true, description: 'When the renewal job renews it (issued certificates only).' })
   renewAfter!: Date | null;
+
+  @Field(() => Boolean, {
+    description:
+      'Whether it covers every name of the vhost. After setVhostNames an issued certificate is requested anew for the new names; an uploaded one (or one the issuer cannot issue for them) keeps serving the names it covers until you upload one that covers them all.',
+  })
+  coversNames!: boolean;
 }
 
 @ObjectType({ description: 'A virtual host of the site’s web server: its main name, aliases and document root.' })
@@ -42,10 +48,10 @@ export class Vhost {
   @Field(() => String, { description: 'Names its files on the VM; `default` is the vhost on the site’s service name.' })
   name!: string;
 
-  @Field(() => String, { description: 'The main name (ServerName).' })
+  @Field(() => String, { description: 'The main name (ServerName): the site’s service name for the default vhost, else one of the site’s ACTIVE domain names (or a VM host name).' })
   serverName!: string;
 
-  @Field(() => [String], { description: 'Further names it answers on (ServerAlias).' })
+  @Field(() => [String], { description: 'Further names it answers on (ServerAlias), of the same kinds. A name removed in the IP registry (removeDomainName) leaves the vhost by itself; the first alias then becomes the main name, and a vhost left with no name is removed.' })
   aliases!: string[];
 
   @Field(() => String, { description: 'Where its files go on the VM.' })
@@ -58,14 +64,20 @@ export class Vhost {
   certificate!: VhostCertificate | null;
 }
 
-@InputType()
-export class AddVhostInput {
-  @Field(() => String, { description: 'The main name: a DNS name no other vhost has.' })
+@InputType({
+  description:
+    'A vhost’s names. Each must be an ACTIVE domain name of the site in the IP registry (requestDomainName, then verifyDomainName or an admin’s approval), or one of its VMs’ host names: a name not asked for, or still EXTERNAL or AWAITING_APPROVAL, is refused with DOMAIN_NAME_NOT_ACTIVE (`extensions.domainNames` says what each lacks); the site’s service name (the default vhost’s), another site’s names and another vhost’s are CONFLICT; malformed names, wildcards and a name given twice are BAD_USER_INPUT.',
+})
+export class VhostNamesInput {
+  @Field(() => String, { description: 'The main name (ServerName).' })
   serverName!: string;
 
-  @Field(() => [String], { nullable: true, description: 'At most 50 further names (a leading `*.` is allowed), none of them another vhost’s.' })
+  @Field(() => [String], { nullable: true, description: 'At most 50 further names (ServerAlias).' })
   aliases?: string[];
 }
+
+@InputType({ description: 'A new vhost’s names; see VhostNamesInput for which names a vhost may have.' })
+export class AddVhostInput extends VhostNamesInput {}
 
 @InputType()
 export class UploadCertificateInput {

@@ -1,5 +1,6 @@
 import type { SubgraphClient } from '../../../core/graphql/subgraph-client.js';
 import type { DnsRecord } from '../../../plugins/dns/dns-record.js';
+import type { DomainNameState } from '../domain-names/domain-name-entity.js';
 import type { PoolPurpose } from '../pools/pool-entity.js';
 import { recordFromView } from './record-from-view.js';
 
@@ -23,6 +24,16 @@ export interface VmNetworkView {
   hostAddresses: string[];
   /** The service name the VM serves, if any. */
   serviceName: string | null;
+}
+
+/** What ipreg gives a site that a vhost may answer on, or must leave to the default vhost. */
+export interface SiteNamesView {
+  /** Its service names (production and test copy): the default vhost's. */
+  serviceNames: string[];
+  /** Its VMs' own names. */
+  hostNames: string[];
+  /** The domain names asked for it, in every state. */
+  domainNames: { fqdn: string; state: DomainNameState }[];
 }
 
 const NAME = 'fqdn kind addresses { address }';
@@ -116,6 +127,24 @@ export class IpregClient {
       { fqdn },
     );
     return data.name?.site?.id ?? data.domainName?.site.id ?? null;
+  }
+
+  /** Each site's names and domain names, in one call for all of them. */
+  async siteNames(siteIds: string[]): Promise<Map<string, SiteNamesView>> {
+    if (siteIds.length === 0) return new Map();
+    const data = await this.client.call<{ _entities: ({ names: { fqdn: string; kind: 'SERVICE' | 'HOST' }[]; domainNames: { fqdn: string; state: DomainNameState }[] } | null)[] }>(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on Site { names { fqdn kind } domainNames { fqdn state } } }
+      }`,
+      { representations: siteIds.map((id) => ({ __typename: 'Site', id })) },
+    );
+    return new Map(
+      siteIds.map((id, index) => {
+        const site = data._entities[index];
+        const names = site?.names ?? [];
+        return [id, { serviceNames: names.filter((name) => name.kind === 'SERVICE').map((name) => name.fqdn), hostNames: names.filter((name) => name.kind === 'HOST').map((name) => name.fqdn), domainNames: site?.domainNames ?? [] }];
+      }),
+    );
   }
 
   /** Swaps the service names and addresses of a site's two VMs (production and its test copy); host names stay. */

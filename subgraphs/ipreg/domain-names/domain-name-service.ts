@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { badInput, conflict, notFound } from '../../../core/errors.js';
 import { validateId } from '../../../core/graphql/validate-id.js';
+import type { Bus } from '../../../core/bus/bus.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Principal } from '../../../core/principal.js';
 import { type DnsRecord, normalizeRecord } from '../../../plugins/dns/dns-record.js';
@@ -10,6 +11,7 @@ import { forwardZones } from '../../../plugins/dns/managed-zones.js';
 import { deleteRRsets, replaceRRsets } from '../../../plugins/dns/rrset-changes.js';
 import { domainRecord, inZones } from '../names/name-records.js';
 import type { NetworkService } from '../network/network-service.js';
+import { DOMAIN_NAME_REMOVED_CHANNEL, type DomainNameRemoved } from '../ipreg-channels.js';
 import { verificationNameOf } from '../ipreg-views.js';
 import { DomainNameEntity, type DomainNameRow } from './domain-name-entity.js';
 import { normalizeDomainName } from './domain-name-syntax.js';
@@ -23,6 +25,8 @@ export interface DomainNameSettings {
   verificationResolvers: string[];
   /** Publishes accepted names at once; the scheduler publishes what this could not. */
   dns: Pick<DnsPublisher, 'apply'>;
+  /** Where removals are announced (hosting takes the name off the site's vhosts); ipreg never calls hosting. */
+  bus: Pick<Bus, 'publish'>;
   logger: Logger;
 }
 
@@ -105,10 +109,15 @@ export class DomainNameService {
     return this.activate(row);
   }
 
-  /** Removes the name from its site and withdraws its records. */
+  /**
+   * Removes the name from its site, withdraws its records and says so on the bus. A lost message
+   * is caught up by hosting's reconciliation, which compares vhosts with the sites' names here.
+   */
   async remove(row: DomainNameRow): Promise<DomainNameRow> {
     const records = await this.recordsOfDomain(row);
     await this.orm.em.fork().nativeDelete(DomainNameEntity, { id: row.id });
+    const removed: DomainNameRemoved = { siteId: row.siteId, fqdn: row.fqdn };
+    await this.settings.bus.publish(DOMAIN_NAME_REMOVED_CHANNEL, removed).catch((error) => this.settings.logger.warn({ err: error, domain: row.fqdn }, 'domain name removal not announced; reconciliation will catch up'));
     if (records.length) await this.settings.dns.apply(deleteRRsets(records));
     return row;
   }
