@@ -75,6 +75,10 @@ function simConformance(label: string, makeBackend: () => StoreBackend, options:
       hooks: {
         hungGuest: (ref) => driver.simulateHungGuest(ref),
         unreachable: async (on) => driver.setUnreachable(on),
+        seedOf: async (vm) => {
+          const seed = await driver.seedOf(vm.ref);
+          return seed && { hostname: seed.hostname, hostKeys: seed.hostKeys.map((key) => key.publicKey) };
+        },
       },
       async teardown() {
         await driver.close();
