@@ -6,6 +6,7 @@ import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
 import type { DnsRecord } from '../../plugins/dns/dns-record.js';
 import { parseZone } from '../../plugins/dns/zonefile/zone-file-format.js';
+import { Fatal as ProvisionerFatal } from '../../plugins/plugin-errors.js';
 import type { VmEndpoint } from '../../plugins/provisioner/vm-endpoints.js';
 import { collect, graphql, query, sse } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
@@ -149,6 +150,27 @@ describe('the test copy’s names and addresses through the gateway (sim, zone f
     expect(resolved(before.serviceName).addresses).toEqual([...before.serviceAddresses].sort());
     expect(resolved(test.hostName!)).toEqual({ addresses: [...test.addresses].sort(), sshfp: 3 });
   });
+  it('gives everything back when the copy cannot be given its addresses: its VM, names, host keys, addresses and records', async () => {
+    const created = await run('createSite(input: { name: "addrfail", flavor: "small" })');
+    expect(created.state).toBe('SUCCEEDED');
+    const id = created.siteId as string;
+    const before = await site(id);
+    const allocated = async () => (await query(instance.url, '{ pools { name allocatedCount } }', {}, TOKENS.admin)).pools;
+    const records = () => zone('hosting.example.org').map((record) => `${record.name} ${record.type} ${JSON.stringify(record.value)}`).sort();
+    const [poolsBefore, recordsBefore] = [await allocated(), records()];
+    provisioner.failure = new ProvisionerFatal('ssh: the test VM refused the connection');
+    const cloned = await run(`cloneToTest(siteId: "${id}")`).finally(() => (provisioner.failure = null));
+    expect(cloned).toMatchObject({ state: 'FAILED', error: { step: 'test-service-addresses', message: expect.stringContaining('refused the connection') } });
+    expect(cloned.error.message).not.toContain('could not undo');
+    const after = await site(id);
+    expect(after.vms.map((vm) => vm.id)).toEqual([before.vms[0]!.id]);
+    expect(after.names.map((name) => name.fqdn).sort()).toEqual(before.names.map((name) => name.fqdn).sort());
+    expect((await driver.list()).filter((vm) => vm.labels.siteId === id).map((vm) => vm.ref)).toEqual([before.vms[0]!.ref]);
+    // Held addresses are as before (the copy's wait in quarantine), and DNS has no record of it, SSHFP included.
+    expect(await allocated()).toEqual(poolsBefore);
+    expect(records()).toEqual(recordsBefore);
+  });
+
   it('gives the TEST name and addresses back when the clone fails: out of DNS, quarantined', async () => {
     const created = await run('createSite(input: { name: "failcopy", flavor: "small" })');
     expect(created.state).toBe('SUCCEEDED');
