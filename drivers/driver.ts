@@ -81,6 +81,18 @@ export interface OperationOptions {
   onProgress?: ProgressCallback;
 }
 
+/** What the guest of a clone boots with: the same shape as a new VM's `VmSpec['seed']`. */
+export type GuestSeed = NonNullable<VmSpec['seed']>;
+
+export interface CloneOptions extends OperationOptions {
+  /**
+   * The clone's own identity (host name, users, host keys), so it does not boot as its source.
+   * Without it, a driver with seeds makes the clone's from the source's. Like `create`'s seed, not
+   * compared by a retried clone. Drivers without seeds ignore it.
+   */
+  seed?: GuestSeed;
+}
+
 export interface ShutdownOptions extends OperationOptions {
   /** How long to wait for a clean guest shutdown before pulling the plug. */
   timeoutMs?: number;
@@ -127,8 +139,9 @@ export interface HypervisorDriver {
    * A new stopped VM `newName` with the source's hardware and labels, without its snapshots. Every
    * driver clones a stopped source; a driver may refuse other states with Conflict. A clone that
    * already exists under `newName` (same hardware) is returned; another VM with that name is a Conflict.
+   * `options.seed` is the clone's identity on drivers with seeds (kvm, sim).
    */
-  clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm>;
+  clone(ref: string, newName: string, options?: CloneOptions): Promise<Vm>;
   /**
    * Gives the VM this hardware, in whatever power state it is (the sim changes it at once, as a
    * hot-plug would). Resizing to the hardware it has is success; a smaller disk is a Conflict.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type CloneOptions,
   Conflict,
   Fatal,
   NotFound,
@@ -39,7 +40,10 @@ export type { KvmDriverOptions } from './kvm-driver-options.js';
  * New VMs get a qcow2 overlay on the configured base image and a cloud-init NoCloud seed ISO
  * (host name, users and their SSH keys, pre-generated host keys), both in the storage directory.
  * Snapshots are internal qcow2 snapshots, taken in any power state. Clones copy a stopped VM's
- * current disk and get a new UUID, MACs and seed.
+ * current disk and get a new UUID, MACs and seed: the seed given with the clone (its own host name
+ * and host keys), else one made from the source's. Either has a new instance-id, which is what makes
+ * cloud-init treat the clone's first boot as a new instance's and run its per-instance modules
+ * again (host name, users, host keys): cloud-init's default `check` compares it with its cache.
  */
 export class KvmDriver implements HypervisorDriver {
   readonly name = 'kvm';
@@ -239,10 +243,13 @@ export class KvmDriver implements HypervisorDriver {
     throw new Unsupported('kvm: resizing a VM is not supported by this driver yet');
   }
 
-  async clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {
+  async clone(ref: string, newName: string, options?: CloneOptions): Promise<Vm> {
     this.#requireOpen();
     requireSafeName('VM', newName);
     const uuid = requireRef(ref);
+    const cloneUuid = randomUUID();
+    // Built before anything happens on the host, so a bad seed changes nothing.
+    const givenSeed = options?.seed ? seedDocuments(cloneUuid, options.seed) : undefined;
     const progress = begin(options);
     const source = await this.#read(uuid);
     if (!source) throw new NotFound(`kvm: no VM with ref ${uuid}`);
@@ -257,7 +264,6 @@ export class KvmDriver implements HypervisorDriver {
     if (source.powerState !== 'stopped') throw new Conflict(`kvm: cannot clone VM ${source.name}: it is ${source.powerState} (needs stopped)`);
 
     const sourceXml = await this.#virsh.run('dumpxml', ['--domain', uuid, '--inactive']);
-    const cloneUuid = randomUUID();
     const copies = new Map<string, string>();
     const copyDisks: [string, string][] = [];
     let seed: { source: string; target: string } | undefined;
@@ -272,13 +278,15 @@ export class KvmDriver implements HypervisorDriver {
         copies.set(seed.source, seed.target);
       }
     }
+    // A source without a seed cdrom (not made by this driver) has nowhere to put the clone's identity.
+    if (givenSeed && !seed) throw new Fatal(`kvm: cannot give the clone of ${source.name} a seed: the source has no cloud-init seed attached`);
     const xml = cloneDomainXml(sourceXml, { name: newName, uuid: cloneUuid, newMac: randomGuestMac, files: copies });
     await this.#defineWithFiles(xml, [...copies.values()], progress, async () => {
       for (const [index, [from, to]] of copyDisks.entries()) {
         await this.#storage.copyDisk(from, to);
         progress((0.8 * (index + 1)) / (copyDisks.length + 1));
       }
-      if (seed) await this.#storage.writeSeed(seed.target, await this.#cloneSeed(seed.source, cloneUuid, newName));
+      if (seed) await this.#storage.writeSeed(seed.target, givenSeed ?? (await this.#cloneSeed(seed.source, cloneUuid, newName)));
     });
     return this.#finish(cloneUuid, progress);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type CloneOptions,
   Conflict,
   DriverError,
   Fatal,
@@ -18,7 +19,7 @@ import {
   type VmSpec,
 } from '../driver.js';
 import { monotonicProgress } from '../progress.js';
-import type { SimSnapshotRecord, SimVmRecord, SimVmStore } from './sim-vm-store.js';
+import type { SimSeedRecord, SimSnapshotRecord, SimVmRecord, SimVmStore } from './sim-vm-store.js';
 
 export const SIM_OPERATIONS = [
   'list',
@@ -123,6 +124,11 @@ export class SimDriver implements HypervisorDriver {
     await this.#change(ref, () => {}, (vm) => ({ durationMs: 0, result: { ...vm, hungGuest: hung } }));
   }
 
+  /** What the VM was seeded with (its own at create, given or its source's at clone); `null` for none or no such VM. */
+  async seedOf(ref: string): Promise<SimSeedRecord | null> {
+    return (await this.#storeCall(() => this.#store.get(ref)))?.seed ?? null;
+  }
+
   // ── Reading ───────────────────────────────────────────────────────────────────────────────────
 
   list(): Promise<Vm[]> {
@@ -168,6 +174,7 @@ export class SimDriver implements HypervisorDriver {
           memoryMiB: spec.memoryMiB,
           diskGiB: spec.diskGiB,
           labels: { ...spec.labels },
+          seed: seedRecord(spec.seed),
           hungGuest: false,
           snapshots: [],
           version: 0,
@@ -310,7 +317,7 @@ export class SimDriver implements HypervisorDriver {
     });
   }
 
-  clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {
+  clone(ref: string, newName: string, options?: CloneOptions): Promise<Vm> {
     return this.#run('clone', 'clone', async () => {
       const progress = begin(options);
       for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
@@ -332,6 +339,8 @@ export class SimDriver implements HypervisorDriver {
           name: newName,
           powerState: 'stopped',
           labels: { ...source.labels },
+          // Its own identity when given one; else the source's, as a disk copy would carry it.
+          seed: options?.seed ? seedRecord(options.seed) : (source.seed ?? null),
           hungGuest: false,
           snapshots: [], // clones start without the source's snapshots, as on every hypervisor
           version: 0,
@@ -496,6 +505,16 @@ function sameHardware(a: Hardware, b: Hardware): boolean {
 function sameLabels(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+/** The seed as the sim keeps it: everything but the private halves of the host keys. */
+function seedRecord(seed: VmSpec['seed']): SimSeedRecord | null {
+  if (!seed) return null;
+  return {
+    hostname: seed.hostname,
+    users: seed.users.map((user) => ({ ...user, sshKeys: [...user.sshKeys] })),
+    hostKeys: (seed.hostKeys ?? []).map(({ type, publicKey }) => ({ type, publicKey: publicKey.trim() })),
+  };
 }
 
 function toVm(record: SimVmRecord): Vm {

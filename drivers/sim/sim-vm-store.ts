@@ -13,6 +13,12 @@ export interface SimSnapshotRecord {
   labels: Record<string, string>;
 }
 
+export interface SimSeedRecord {
+  hostname: string;
+  users: { name: string; uid?: number; sshKeys: string[] }[];
+  hostKeys: { type: string; publicKey: string }[];
+}
+
 /** One sim VM as the store keeps it: everything the sim hypervisor knows about it. */
 export interface SimVmRecord {
   ref: string;
@@ -22,6 +28,12 @@ export interface SimVmRecord {
   memoryMiB: number;
   diskGiB: number;
   labels: Record<string, string>;
+  /**
+   * What the guest was seeded with at create or clone, as a test reads it back (`SimDriver.seedOf`):
+   * the host name, users and the public halves of the host keys. Private halves are not kept. A
+   * clone given no seed keeps its source's, as a copied disk would. Absent on records made before.
+   */
+  seed?: SimSeedRecord | null;
   /** The guest ignores ACPI requests (set by a test hook); shutdown then waits for its timeout. */
   hungGuest: boolean;
   snapshots: SimSnapshotRecord[];

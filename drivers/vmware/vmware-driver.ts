@@ -5,6 +5,7 @@ import {
   Unsupported,
   type DriverCapabilities,
   type HypervisorDriver,
+  type CloneOptions,
   type OperationOptions,
   type PowerState,
   type ProgressCallback,
@@ -229,7 +230,8 @@ export class VmwareDriver implements HypervisorDriver {
     throw new Unsupported('vmware: resizing a VM is not supported by this driver yet');
   }
 
-  clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {
+  /** `options.seed` is ignored: this driver seeds no guest at create either, so a clone boots as the copy of its source it is. */
+  clone(ref: string, newName: string, options?: CloneOptions): Promise<Vm> {
     return this.#run(`clone ${ref} as ${newName}`, async () => {
       const progress = begin(options);
       const source = (await this.#require(ref)).vm;

@@ -5,6 +5,7 @@ import {
   Unsupported,
   type DriverCapabilities,
   type HypervisorDriver,
+  type CloneOptions,
   type OperationOptions,
   type ProgressCallback,
   type ShutdownOptions,
@@ -263,7 +264,8 @@ export class XenDriver implements HypervisorDriver {
     throw new Unsupported('xen: resizing a VM is not supported by this driver yet');
   }
 
-  clone(ref: string, newName: string, options?: OperationOptions): Promise<Vm> {
+  /** `options.seed` is ignored: this driver seeds no guest at create either, so a clone boots as the copy of its source it is. */
+  clone(ref: string, newName: string, options?: CloneOptions): Promise<Vm> {
     return this.#guard(`clone ${ref} as ${newName}`, async () => {
       const progress = begin(options);
       const source = await this.#requireVm(ref);

@@ -8,9 +8,13 @@ export interface EndpointQuery {
   siteName: string;
 }
 
-/** Where a VM answers SSH, which host keys it must present, and the service name it serves. */
+/** Where a VM answers SSH, which host keys it must present, and the service name (and addresses) it serves. */
 export interface VmEndpoint extends ProvisionTarget {
+  /** The VM's own host name: the one its service addresses are listed for (service-addresses role). */
+  hostName: string;
   serviceName: string;
+  /** What the service name resolves to: the VM carries them on its interface, next to its own. */
+  serviceAddresses: string[];
 }
 
 /**

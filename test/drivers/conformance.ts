@@ -11,6 +11,7 @@ import {
   type Vm,
   type VmSpec,
 } from '../../drivers/driver.js';
+import { generateHostKeys } from '../../subgraphs/ipreg/host-keys/generate-host-keys.js';
 import { runAsTask } from './task-retry-harness.js';
 
 /**
@@ -22,6 +23,14 @@ export interface ConformanceHooks {
   hungGuest?(ref: string): Promise<void>;
   /** Cut (`true`) or restore (`false`) the driver's connection to its host. */
   unreachable?(on: boolean): Promise<void>;
+  /** What the VM's guest will boot with, for drivers that seed guests: its host name and public host keys. */
+  seedOf?(vm: Vm): Promise<SeenSeed | null>;
+}
+
+export interface SeenSeed {
+  hostname: string;
+  /** Public halves, one `ssh_host_*_key.pub` line each. */
+  hostKeys: string[];
 }
 
 export interface ConformanceSetup {
@@ -229,6 +238,25 @@ export function describeDriverConformance(name: string, setup: () => Promise<Con
       await tracked((options) => driver.start(copy.ref, options));
       await expectState(copy.ref, 'running');
       await expectState(source.ref, 'stopped');
+    });
+
+    it('gives a clone the seed it is cloned with, not its source\'s, on drivers that seed guests', async (test) => {
+      if (!ctx.hooks.seedOf || !driver.capabilities.clone) test.skip();
+      const seedFor = async (hostname: string): Promise<NonNullable<VmSpec['seed']>> => {
+        const [key] = await generateHostKeys(hostname, ['ed25519']);
+        return { hostname, users: [], hostKeys: [{ type: 'ed25519', privateKey: key.privateKey, publicKey: key.publicKey }] };
+      };
+      const [productionSeed, testSeed] = [await seedFor('prod.conformance.example.org'), await seedFor('test.conformance.example.org')];
+      const source = await tracked((options) => driver.create({ ...spec('seeded-source'), seed: productionSeed }, options));
+      created.add(source.ref);
+      const copy = await tracked((options) => driver.clone(source.ref, `${prefix}-seeded-copy`, { ...options, seed: testSeed }));
+      created.add(copy.ref);
+      const seen = (seed: NonNullable<VmSpec['seed']>): SeenSeed => ({ hostname: seed.hostname, hostKeys: seed.hostKeys!.map((key) => key.publicKey) });
+      expect(await ctx.hooks.seedOf!(copy)).toEqual(seen(testSeed));
+      expect(await ctx.hooks.seedOf!(source)).toEqual(seen(productionSeed));
+      // A retried clone step finds the clone it made, seeded as it was.
+      expect((await driver.clone(source.ref, `${prefix}-seeded-copy`, { seed: testSeed })).ref).toBe(copy.ref);
+      expect(await ctx.hooks.seedOf!(copy)).toEqual(seen(testSeed));
     });
 
     it('destroys a VM, running or not; destroying it again succeeds and get returns null', async () => {

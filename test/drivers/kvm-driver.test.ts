@@ -68,6 +68,16 @@ afterAll(async () => {
   if (!(libvirt instanceof Error)) await libvirt.stop();
 });
 
+/** The host name (fully qualified when the seed has one) and public host keys a NoCloud seed ISO gives its guest. */
+function seedIsoIdentity(iso: string): { hostname: string; hostKeys: string[] } | null {
+  if (!existsSync(iso)) return null;
+  const config = parse(execFileSync('isoinfo', ['-R', '-i', iso, '-x', '/user-data'], { encoding: 'utf8' })) as { hostname: string; fqdn?: string; ssh_keys?: Record<string, string> };
+  const hostKeys = Object.entries(config.ssh_keys ?? {})
+    .filter(([name]) => name.endsWith('_public'))
+    .map(([, key]) => key);
+  return { hostname: config.fqdn ?? config.hostname, hostKeys };
+}
+
 if (libvirt instanceof Error) {
   describe('kvm driver', () => {
     it.skip(`skipped: libvirtd cannot run on this machine (${libvirt.message})`, () => {});
@@ -84,6 +94,8 @@ if (libvirt instanceof Error) {
         // A guest without an operating system never answers ACPI: every VM here is a hung guest.
         hungGuest: async () => {},
         unreachable: async (on) => (on ? host.sshd.interrupt() : host.sshd.resume()),
+        // The seed ISO's user-data, as cloud-init will read it on the guest's first boot.
+        seedOf: async (vm) => seedIsoIdentity(join(host.storageDir, `${vm.name}-seed.iso`)),
       },
       shutdownTimeoutMs: 300,
       teardown: () => driver.close(),
@@ -218,6 +230,33 @@ if (libvirt instanceof Error) {
       // Changing the copy's disk leaves the source's alone.
       expect(diskOf(copy.name)).not.toBe(diskOf(source.name));
       expect(existsSync(diskOf(source.name))).toBe(true);
+    });
+
+    it('clones with the seed it is given: the clone boots with its own host name and host keys, under a new instance-id', async () => {
+      const spec = seededSpec('prod');
+      const source = await create(spec);
+      const testKey = generateKey('test-copy-host');
+      const copy = await driver.clone(source.ref, `${prefix}-test-copy`, {
+        seed: { hostname: 'test-copy.hosting.example.org', users: [], hostKeys: [{ type: 'ed25519', ...testKey }] },
+      });
+      created.add(copy.ref);
+      const config = parse(isoFile(seedOf(copy.name), 'user-data'));
+      expect(config).toEqual({
+        hostname: 'test-copy',
+        fqdn: 'test-copy.hosting.example.org',
+        ssh_deletekeys: true,
+        ssh_keys: { ed25519_private: testKey.privateKey, ed25519_public: testKey.publicKey },
+      });
+      expect(JSON.stringify(config)).not.toContain(spec.seed!.hostKeys![0].publicKey);
+      // A new instance-id: cloud-init takes the first boot for a new instance's and runs its per-instance modules again.
+      expect(parse(isoFile(seedOf(copy.name), 'meta-data'))).toEqual({ 'instance-id': copy.ref, 'local-hostname': 'test-copy' });
+      expect(execFileSync('stat', ['-c', '%a', seedOf(copy.name)], { encoding: 'utf8' }).trim()).toBe('600');
+      // The source's seed is its own still.
+      expect(parse(isoFile(seedOf(source.name), 'user-data'))).toMatchObject({ fqdn: 'prod.hosting.example.org', ssh_keys: { ed25519_public: spec.seed!.hostKeys![0].publicKey } });
+      // A bad seed is refused before anything is made.
+      await expect(driver.clone(source.ref, `${prefix}-bad-seed`, { seed: { hostname: 'not a host', users: [] } })).rejects.toBeInstanceOf(Fatal);
+      expect(await driver.findByName(`${prefix}-bad-seed`)).toBeNull();
+      expect(existsSync(seedOf(`${prefix}-bad-seed`))).toBe(false);
     });
 
     it('destroy leaves no disk, no seed and no snapshot metadata behind', async () => {

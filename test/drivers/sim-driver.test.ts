@@ -75,6 +75,10 @@ function simConformance(label: string, makeBackend: () => StoreBackend, options:
       hooks: {
         hungGuest: (ref) => driver.simulateHungGuest(ref),
         unreachable: async (on) => driver.setUnreachable(on),
+        seedOf: async (vm) => {
+          const seed = await driver.seedOf(vm.ref);
+          return seed && { hostname: seed.hostname, hostKeys: seed.hostKeys.map((key) => key.publicKey) };
+        },
       },
       async teardown() {
         await driver.close();
@@ -383,6 +387,17 @@ describe('SimDriver', () => {
       expect((await driver.clone(source.ref, 'clone-dst')).ref).toBe(copy.ref);
       await driver.create(spec('clone-taken', { vcpus: 1 }));
       await expect(driver.clone(source.ref, 'clone-taken')).rejects.toBeInstanceOf(Conflict);
+    });
+
+    it("records a VM's seed without the private host keys; a clone given none keeps its source's, as a disk copy would", async () => {
+      const { driver, store } = newDriver();
+      const hostKeys = [{ type: 'ed25519' as const, privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n-----END OPENSSH PRIVATE KEY-----\n', publicKey: 'ssh-ed25519 AAAAprod prod\n' }];
+      const source = await driver.create({ ...spec('seeded'), seed: { hostname: 'prod.example.org', users: [{ name: 'ada', sshKeys: ['ssh-ed25519 AAAAada'] }], hostKeys } });
+      const recorded = { hostname: 'prod.example.org', users: [{ name: 'ada', sshKeys: ['ssh-ed25519 AAAAada'] }], hostKeys: [{ type: 'ed25519', publicKey: 'ssh-ed25519 AAAAprod prod' }] };
+      expect(await driver.seedOf(source.ref)).toEqual(recorded);
+      expect(JSON.stringify(await store.get(source.ref))).not.toContain('secret');
+      expect(await driver.seedOf((await driver.clone(source.ref, 'seeded-copy')).ref)).toEqual(recorded);
+      expect(await driver.seedOf((await driver.create(spec('unseeded'))).ref)).toBeNull();
     });
   });
 

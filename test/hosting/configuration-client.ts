@@ -4,7 +4,7 @@ import { TOKENS, type Instance } from '../support/hostgraph-instance.js';
 
 export const TASK = 'id kind state siteId requestedBy error { code message step }';
 const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { seq type message step } }';
-const SITE = 'query ($id: ID!) { site(id: $id) { name serviceName state packages configurationQueued vhosts { id name serverName aliases documentRoot state certificate { source notAfter renewAfter } } } }';
+const SITE = 'query ($id: ID!) { site(id: $id) { name serviceName serviceAddresses vm { hostName } state packages configurationQueued vhosts { id name serverName aliases documentRoot state certificate { source notAfter renewAfter } } } }';
 
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 

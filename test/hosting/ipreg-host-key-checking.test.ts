@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import sshpk from 'sshpk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OperationOptions, Vm, VmSpec } from '../../drivers/driver.js';
+import type { CloneOptions, OperationOptions, Vm, VmSpec } from '../../drivers/driver.js';
 import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
 import type { EndpointQuery, VmEndpoints } from '../../plugins/provisioner/vm-endpoints.js';
@@ -25,6 +25,10 @@ class SeedKeepingDriver extends SimDriver {
     this.seeds.set(spec.name, spec.seed);
     return super.create(spec, options);
   }
+  override clone(ref: string, newName: string, options?: CloneOptions): Promise<Vm> {
+    this.seeds.set(newName, options?.seed);
+    return super.clone(ref, newName, options);
+  }
 }
 
 const fingerprintOf = (publicKey: string) => sshpk.parseKey(publicKey, 'ssh').fingerprint('sha256').toString();
@@ -47,6 +51,11 @@ describe('VMs checked against the host keys ipreg generated for them (sim + real
   const call = (text: string, variables: Record<string, unknown> = {}) => query(instance.url, text, variables, TOKENS.alice);
   async function createSite(name: string) {
     const started = (await call(`mutation ($input: CreateSiteInput!) { createSite(input: $input) { ${TASK} } }`, { input: { name, flavor: 'small' } })).createSite;
+    await collect(sse(instance.url, EVENTS, { taskId: started.id }, TOKENS.alice));
+    return (await call(`query ($id: ID!) { task(id: $id) { ${TASK} } }`, { id: started.id })).task;
+  }
+  async function operate(mutation: string) {
+    const started = Object.values((await call(`mutation { ${mutation} { ${TASK} } }`)) as Record<string, { id: string }>)[0]!;
     await collect(sse(instance.url, EVENTS, { taskId: started.id }, TOKENS.alice));
     return (await call(`query ($id: ID!) { task(id: $id) { ${TASK} } }`, { id: started.id })).task;
   }
@@ -102,6 +111,27 @@ describe('VMs checked against the host keys ipreg generated for them (sim + real
     expect(readFileSync(sshd.logFile, 'utf8')).toContain('Accepted publickey');
     // Configured on the service name ipreg gave the site.
     expect(root.read('etc/apache2/sites-available/hostgraph-default.conf')).toContain(`ServerName ${site.serviceName}\n`);
+  });
+
+  it('provisions the test copy, and both VMs after switchServices, each presenting the host key its own seed carried', async () => {
+    const created = await createSite('copied');
+    expect(created).toMatchObject({ state: 'SUCCEEDED', error: null });
+    expect(await operate(`cloneToTest(siteId: "${created.siteId}")`)).toMatchObject({ state: 'SUCCEEDED', error: null });
+    const VMS = 'query ($id: ID!) { site(id: $id) { vms { name role hostName hostKeys { publicKey } } } }';
+    const { site } = await call(VMS, { id: created.siteId });
+    const [production, test] = ['PRODUCTION', 'TEST'].map((role) => site.vms.find((vm: { role: string }) => vm.role === role));
+    // The clone was seeded with its own ipreg host name and keys, not production's.
+    const seed = driver.seeds.get(test.name);
+    expect(seed?.hostname).toBe(test.hostName);
+    expect(seed?.hostname).not.toBe(production.hostName);
+    expect(seed?.hostKeys?.map((key) => key.publicKey).sort()).toEqual(test.hostKeys.map((key: { publicKey: string }) => key.publicKey).sort());
+    const testSshd = await vms.get(test.name)!;
+    expect(test.hostKeys.map((key: { publicKey: string }) => fingerprintOf(key.publicKey))).toContain(testSshd.hostKeyFingerprint);
+    expect(production.hostKeys.map((key: { publicKey: string }) => fingerprintOf(key.publicKey))).not.toContain(testSshd.hostKeyFingerprint);
+    expect(readFileSync(testSshd.logFile, 'utf8')).toContain('Accepted publickey');
+    // switchServices reaches both VMs to move the addresses, each checked against its own keys.
+    expect(await operate(`switchServices(siteId: "${created.siteId}")`)).toMatchObject({ state: 'SUCCEEDED', error: null });
+    expect(await operate(`removeTest(siteId: "${created.siteId}")`)).toMatchObject({ state: 'SUCCEEDED', error: null });
   });
 
   it('refuses a VM whose host key is not one ipreg generated for it, and gives the site’s names back', async () => {

@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
@@ -18,6 +20,7 @@ const virsh = (...args: string[]) => execFileSync('virsh', ['--connect', 'qemu:/
 const domainState = (ref: string) => virsh('domstate', ref);
 const domainExists = (ref: string) => spawnSync('virsh', ['--connect', 'qemu:///system', 'domstate', ref], { stdio: 'ignore' }).status === 0;
 const SITE = 'query ($id: ID!) { site(id: $id) { state vm { id ref } vms { id role name ref } snapshots { id name state } } }';
+const IDENTITIES = 'query ($id: ID!) { site(id: $id) { vms { role name ref hostName hostKeys { publicKey } } } }';
 
 describe.skipIf(libvirt instanceof Error)('snapshots and the test copy on a kvm host', () => {
   let host: KvmTestHost;
@@ -48,7 +51,8 @@ describe.skipIf(libvirt instanceof Error)('snapshots and the test copy on a kvm 
     if (!(libvirt instanceof Error)) await libvirt.stop();
   });
 
-  it('takes and restores a snapshot, clones production from it to a test VM, promotes that, removes the old one, deletes a snapshot', async () => {
+  // Every operation is emulated work on a 2-CPU machine: the default minute is too close.
+  it('takes and restores a snapshot, clones production from it to a test VM, promotes that, removes the old one, deletes a snapshot', { timeout: 180_000 }, async () => {
     const started = performance.now();
     const created = await createSite(instance.url, `kvm-ops-${randomUUID().slice(0, 4)}`, 'kvm-tiny');
     siteId = created.siteId;
@@ -71,6 +75,25 @@ describe.skipIf(libvirt instanceof Error)('snapshots and the test copy on a kvm 
     await run(`cloneToTest(siteId: "${siteId}", fromSnapshot: "${snapshot.id}")`);
     const test = (await site()).vms.find((vm: { role: string }) => vm.role === 'TEST');
     expect(virsh('domname', test.ref)).toBe(test.name);
+    // The copy's seed ISO gives it its own identity: ipreg's test host name and host keys, not production's.
+    const seedOf = (vm: { name: string }) => {
+      const iso = join(host.storageDir, `${vm.name}-seed.iso`);
+      const read = (file: string) => parse(execFileSync('isoinfo', ['-R', '-i', iso, '-x', `/${file}`], { encoding: 'utf8' }));
+      const userData = read('user-data') as { fqdn: string; ssh_keys: Record<string, string> };
+      const publicKeys = Object.entries(userData.ssh_keys).filter(([name]) => name.endsWith('_public')).map(([, key]) => key).sort();
+      return { fqdn: userData.fqdn, publicKeys, instanceId: read('meta-data')['instance-id'] };
+    };
+    const identity = (vm: { hostName: string; hostKeys: { publicKey: string }[]; ref: string }) => ({
+      fqdn: vm.hostName,
+      publicKeys: vm.hostKeys.map((key) => key.publicKey.trim()).sort(),
+      instanceId: vm.ref,
+    });
+    const { vms } = (await query(instance.url, IDENTITIES, { id: siteId }, TOKENS.alice)).site;
+    const [productionIdentity, testIdentity] = ['PRODUCTION', 'TEST'].map((role) => vms.find((vm: { role: string }) => vm.role === role));
+    expect(testIdentity.hostName).not.toBe(productionIdentity.hostName);
+    expect(testIdentity.hostKeys).toHaveLength(3);
+    expect(seedOf(testIdentity)).toEqual(identity(testIdentity));
+    expect(seedOf(productionIdentity)).toEqual(identity(productionIdentity));
     expect(domainState(test.ref)).toBe('running');
     expect(domainState(production.ref)).toBe('shut off');
     expect(virsh('snapshot-list', '--domain', production.ref, '--name')).toBe('running');

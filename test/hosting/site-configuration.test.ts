@@ -45,8 +45,11 @@ describe.each(databases)('site configuration on the sim provisioner, $name', ({ 
     expect(serviceName).toMatch(/^s-[0-9a-f]+\.hosting\.example\.org$/);
     expect(created.vhosts).toEqual([{ id: expect.any(String), name: 'default', serverName: serviceName, aliases: [], documentRoot: '/srv/www/default', state: 'ACTIVE', certificate: null }]);
     const [run] = provisioner.runsFor(serviceName);
-    expect(run!.map((role) => role.role)).toEqual(['base', 'site-users', 'apache', 'vhost']);
-    expect(run![3]!.parameters).toMatchObject({ name: 'default', serverName: serviceName, tls: false });
+    expect(run!.map((role) => role.role)).toEqual(['base', 'service-addresses', 'site-users', 'apache', 'vhost']);
+    // The VM carries what its service name resolves to, listed for its own host name.
+    expect(created.serviceAddresses).toHaveLength(2);
+    expect(run![1]).toEqual({ role: 'service-addresses', parameters: { hostName: created.vm.hostName, addresses: created.serviceAddresses } });
+    expect(run![4]!.parameters).toMatchObject({ name: 'default', serverName: serviceName, tls: false });
     const lines = created.events.filter((event: { step: string; type: string }) => event.step === 'provision' && event.type === 'STEP_LOG').map((event: { message: string }) => event.message);
     expect(lines).toContain('apache · apache installed: sim: would install apache2');
     expect(lines).toContain('apache · apache installed: changed');

@@ -40,7 +40,7 @@ describe('sites provisioned over SSH against a real sshd', { timeout: 240_000 },
     const endpoints: VmEndpoints = {
       async endpointOf(vm: EndpointQuery) {
         const hostKeys = vm.siteName.startsWith('impostor-') ? [impostorKey] : [sshd.hostPublicKey];
-        return { host: sshd.host, port: sshd.port, hostKeys, serviceName: `${vm.siteName}.hosting.test` };
+        return { host: sshd.host, port: sshd.port, hostKeys, hostName: `${vm.vmName}.hosting.test`, serviceName: `${vm.siteName}.hosting.test`, serviceAddresses: ['203.0.113.10', '2001:db8::10'] };
       },
     };
     instance = await startInstance({

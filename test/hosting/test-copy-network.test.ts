@@ -6,15 +6,18 @@ import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
 import type { DnsRecord } from '../../plugins/dns/dns-record.js';
 import { parseZone } from '../../plugins/dns/zonefile/zone-file-format.js';
+import { Fatal as ProvisionerFatal } from '../../plugins/plugin-errors.js';
+import type { VmEndpoint } from '../../plugins/provisioner/vm-endpoints.js';
 import { collect, graphql, query, sse } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
+import { GatedProvisioner } from './gated-provisioner.js';
 
 const TASK = 'id state siteId steps { name state } error { code message step }';
 const EVENTS = 'subscription ($taskId: ID!) { taskEvents(taskId: $taskId, after: 0) { type } }';
 const SITE = `query ($id: ID!) { site(id: $id) {
   serviceName serviceAddresses
   names { fqdn purpose vm { id } addresses { address } }
-  vms { id role hostName addresses }
+  vms { id role ref hostName addresses hostKeys { publicKey } }
 } }`;
 
 interface NameSeen {
@@ -27,7 +30,7 @@ interface SiteSeen {
   serviceName: string;
   serviceAddresses: string[];
   names: NameSeen[];
-  vms: { id: string; role: string; hostName: string | null; addresses: string[] }[];
+  vms: { id: string; role: string; ref: string | null; hostName: string | null; addresses: string[]; hostKeys: { publicKey: string }[] }[];
 }
 
 /**
@@ -39,9 +42,17 @@ interface SiteSeen {
 describe('the test copy’s names and addresses through the gateway (sim, zone files)', () => {
   let instance: Instance;
   const driver = new SimDriver({ store: new MemorySimVmStore() });
+  const provisioner = new GatedProvisioner();
   beforeAll(async () => {
-    instance = await startInstance({ overrides: { driver }, settings: { ipreg: { preallocate: { count: 0 } } } });
+    instance = await startInstance({ overrides: { driver, provisioner }, settings: { ipreg: { preallocate: { count: 0 } } } });
   });
+  /** The service addresses the provisioner was last asked to put on the VM of this host name. */
+  const carriedBy = (hostName: string | null) =>
+    provisioner.sim.runs
+      .filter((run) => (run.target as VmEndpoint).hostName === hostName)
+      .flatMap((run) => run.roles.filter((role) => role.role === 'service-addresses'))
+      .map((role) => [...(role.parameters!.addresses as string[])].sort())
+      .at(-1);
   afterAll(() => instance?.close());
 
   async function run(text: string) {
@@ -95,6 +106,19 @@ describe('the test copy’s names and addresses through the gateway (sim, zone f
     expect(ptrOf(testV4).map((record) => record.value)).toEqual([testName.fqdn]);
     // Production's name did not move.
     expect(nameOf(cloned, 'SERVICE')!.vm?.id).toBe(original.id);
+    // The copy boots as itself: its own host name and the host keys whose SSHFP records are published, not production's.
+    const identity = (vm: SiteSeen['vms'][number]) => ({ hostname: vm.hostName, hostKeys: vm.hostKeys.map((key) => key.publicKey).sort() });
+    const seeded = async (ref: string | null) => {
+      const seed = await driver.seedOf(ref!);
+      return seed && { hostname: seed.hostname, hostKeys: seed.hostKeys.map((key) => key.publicKey).sort() };
+    };
+    expect(test.hostKeys).toHaveLength(3);
+    expect(await seeded(test.ref)).toEqual(identity(test));
+    expect(await seeded(original.ref)).toEqual(identity(original));
+    expect(identity(test).hostKeys).not.toEqual(expect.arrayContaining(identity(original).hostKeys.slice(0, 1)));
+    // Each VM carries its service name's addresses on its interface: production's, and the test copy's.
+    expect(carriedBy(original.hostName)).toEqual([...before.serviceAddresses].sort());
+    expect(carriedBy(test.hostName)).toEqual(testAddresses);
 
     // switchServices: the promoted VM answers on the production name, whose A/AAAA are the addresses it now holds.
     expect((await run(`switchServices(siteId: "${id}")`)).state).toBe('SUCCEEDED');
@@ -109,6 +133,9 @@ describe('the test copy’s names and addresses through the gateway (sim, zone f
     expect(resolved(nameOf(switched, 'TEST')!.fqdn).addresses).toEqual(testAddresses);
     // Host names stay with their VMs.
     expect(switched.vms.find((vm) => vm.id === original.id)!.hostName).toBe(original.hostName);
+    // The addresses moved onto the VMs too: the promoted VM was asked to carry production's, the demoted one the test copy's.
+    expect(carriedBy(test.hostName)).toEqual([...before.serviceAddresses].sort());
+    expect(carriedBy(original.hostName)).toEqual(testAddresses);
 
     // removeTest: the old production VM is the test copy now; its names leave DNS, their addresses are quarantined.
     expect((await run(`removeTest(siteId: "${id}")`)).state).toBe('SUCCEEDED');
@@ -123,6 +150,27 @@ describe('the test copy’s names and addresses through the gateway (sim, zone f
     expect(resolved(before.serviceName).addresses).toEqual([...before.serviceAddresses].sort());
     expect(resolved(test.hostName!)).toEqual({ addresses: [...test.addresses].sort(), sshfp: 3 });
   });
+  it('gives everything back when the copy cannot be given its addresses: its VM, names, host keys, addresses and records', async () => {
+    const created = await run('createSite(input: { name: "addrfail", flavor: "small" })');
+    expect(created.state).toBe('SUCCEEDED');
+    const id = created.siteId as string;
+    const before = await site(id);
+    const allocated = async () => (await query(instance.url, '{ pools { name allocatedCount } }', {}, TOKENS.admin)).pools;
+    const records = () => zone('hosting.example.org').map((record) => `${record.name} ${record.type} ${JSON.stringify(record.value)}`).sort();
+    const [poolsBefore, recordsBefore] = [await allocated(), records()];
+    provisioner.failure = new ProvisionerFatal('ssh: the test VM refused the connection');
+    const cloned = await run(`cloneToTest(siteId: "${id}")`).finally(() => (provisioner.failure = null));
+    expect(cloned).toMatchObject({ state: 'FAILED', error: { step: 'test-service-addresses', message: expect.stringContaining('refused the connection') } });
+    expect(cloned.error.message).not.toContain('could not undo');
+    const after = await site(id);
+    expect(after.vms.map((vm) => vm.id)).toEqual([before.vms[0]!.id]);
+    expect(after.names.map((name) => name.fqdn).sort()).toEqual(before.names.map((name) => name.fqdn).sort());
+    expect((await driver.list()).filter((vm) => vm.labels.siteId === id).map((vm) => vm.ref)).toEqual([before.vms[0]!.ref]);
+    // Held addresses are as before (the copy's wait in quarantine), and DNS has no record of it, SSHFP included.
+    expect(await allocated()).toEqual(poolsBefore);
+    expect(records()).toEqual(recordsBefore);
+  });
+
   it('gives the TEST name and addresses back when the clone fails: out of DNS, quarantined', async () => {
     const created = await run('createSite(input: { name: "failcopy", flavor: "small" })');
     expect(created.state).toBe('SUCCEEDED');

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fatal, Transient } from '../../drivers/driver.js';
 import { MemorySimVmStore } from '../../drivers/sim/memory-sim-vm-store.js';
 import { SimDriver } from '../../drivers/sim/sim-driver.js';
+import { Fatal as ProvisionerFatal } from '../../plugins/plugin-errors.js';
+import type { ProvisionTarget, RoleApplication, RunOptions } from '../../plugins/provisioner/provisioner.js';
+import type { VmEndpoint, VmEndpoints } from '../../plugins/provisioner/vm-endpoints.js';
 import type { ServiceAddresses } from '../../subgraphs/hosting/test-copy/service-addresses.js';
+import { GatedProvisioner } from './gated-provisioner.js';
 import { collect, errorCodes, graphql, query, sse } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 
@@ -17,14 +21,50 @@ describe('the test copy through the gateway (sim)', () => {
   const driver = new SimDriver({ store: new MemorySimVmStore() });
   /** What ipreg would have been told. */
   const told: string[] = [];
+  /** Which name each VM serves, as ipreg would have it after what it was told (a VM it was not told of is production). */
+  const serving = new Map<string, 'production' | 'test'>();
   const serviceAddresses: ServiceAddresses = {
-    addTest: async ({ testVmId }) => void told.push(`add ${testVmId}`),
-    removeTest: async ({ testVmId }) => void told.push(`remove ${testVmId}`),
-    assign: async ({ productionVmId, testVmId }) => void told.push(`production ${productionVmId} test ${testVmId}`),
+    addTest: async ({ testVmId }) => {
+      told.push(`add ${testVmId}`);
+      serving.set(testVmId, 'test');
+    },
+    removeTest: async ({ testVmId }) => {
+      told.push(`remove ${testVmId}`);
+      serving.delete(testVmId);
+    },
+    assign: async ({ productionVmId, testVmId }) => {
+      told.push(`production ${productionVmId} test ${testVmId}`);
+      serving.set(productionVmId, 'production').set(testVmId, 'test');
+    },
+  };
+  const ADDRESSES = { production: ['192.0.2.10', '2001:db8::10'], test: ['192.0.2.20', '2001:db8::20'] };
+  /** ipreg's endpoints, from the names the fake above gave: each VM its own host name, and the addresses of the name it serves. */
+  const vmEndpoints: VmEndpoints = {
+    async endpointOf(vm): Promise<VmEndpoint> {
+      const role = serving.get(vm.vmId) ?? 'production';
+      return { host: `${vm.vmName}.vm.test`, hostKeys: [], hostName: `${vm.vmName}.hosting.test`, serviceName: `${role}.${vm.siteName}.hosting.test`, serviceAddresses: ADDRESSES[role] };
+    },
+  };
+  /** The sim provisioner, whose runs on one VM can be made to fail (an unreachable VM). */
+  const provisioner = new (class extends GatedProvisioner {
+    failingHost: string | null = null;
+    override async run(target: ProvisionTarget, roles: RoleApplication[], options?: RunOptions) {
+      if (target.host === this.failingHost && roles.length > 0) throw new ProvisionerFatal(`ssh: ${target.host} refused the connection`);
+      return super.run(target, roles, options);
+    }
+  })();
+  /** The service addresses each VM was last asked to carry, by VM name. */
+  const carried = () => {
+    const last = new Map<string, unknown>();
+    for (const run of provisioner.sim.runs) {
+      const role = run.roles.find((application) => application.role === 'service-addresses');
+      if (role) last.set(run.target.host.replace(/\.vm\.test$/, ''), role.parameters?.addresses);
+    }
+    return Object.fromEntries(last);
   };
 
   beforeAll(async () => {
-    instance = await startInstance({ overrides: { driver, serviceAddresses } });
+    instance = await startInstance({ overrides: { driver, serviceAddresses, vmEndpoints, provisioner } });
   });
   afterAll(async () => {
     await instance?.close();
@@ -53,7 +93,10 @@ describe('the test copy through the gateway (sim)', () => {
     await run(`createSnapshot(siteId: "${id}", name: "before-copy")`);
 
     const cloned = await run(`cloneToTest(siteId: "${id}")`);
-    expect(cloned).toMatchObject({ state: 'SUCCEEDED', steps: ['place-test', 'add-test-addresses', 'stop-production', 'revert-to-snapshot', 'clone-vm', 'return-production', 'start-production', 'start-test'].map((name) => ({ name, state: 'SUCCEEDED' })) });
+    expect(cloned).toMatchObject({
+      state: 'SUCCEEDED',
+      steps: ['place-test', 'add-test-addresses', 'stop-production', 'revert-to-snapshot', 'clone-vm', 'return-production', 'start-production', 'start-test', 'test-service-addresses'].map((name) => ({ name, state: 'SUCCEEDED' })),
+    });
     const withTest = await site(id);
     expect(withTest.state).toBe('RUNNING');
     const test = withTest.vms.find((vm: { role: string }) => vm.role === 'TEST');
@@ -66,8 +109,13 @@ describe('the test copy through the gateway (sim)', () => {
     const where = async (vmId: string) => (await query(instance.url, PLACEMENT, { vmId }, TOKENS.admin)).vmPlacement.host.name;
     expect(await where(test.id)).toBe(await where(production.id));
     expect(await codeOf(`mutation { cloneToTest(siteId: "${id}") { id } }`)).toEqual(['CONFLICT']);
+    // Each VM carries the addresses of the name it serves, and the copy was seeded with a host name of its own.
+    expect(carried()).toMatchObject({ [production.name]: ADDRESSES.production, [test.name]: ADDRESSES.test });
+    expect((await driver.seedOf(test.ref))?.hostname).toBe(test.name);
 
     expect((await run(`switchServices(siteId: "${id}")`)).state).toBe('SUCCEEDED');
+    // The promoted VM was asked to carry the production addresses, the demoted one the test copy's.
+    expect(carried()).toMatchObject({ [production.name]: ADDRESSES.test, [test.name]: ADDRESSES.production });
     const switched = await site(id);
     expect(switched.vm).toEqual({ id: test.id, name: test.name, ref: test.ref });
     expect(switched.vms).toEqual(expect.arrayContaining([expect.objectContaining({ id: production.id, role: 'TEST' })]));
@@ -85,6 +133,25 @@ describe('the test copy through the gateway (sim)', () => {
     // The promoted VM serves the site: power operations act on it.
     await run(`stopSite(id: "${id}")`);
     expect((await driver.get(test.ref))!.powerState).toBe('stopped');
+  });
+
+  it('undoes a switch whose VM cannot be given its new addresses: names and addresses back as they were, on both VMs', async () => {
+    const id = await createSite('switch-fails');
+    await run(`cloneToTest(siteId: "${id}")`);
+    const before = await site(id);
+    const [production, test] = ['PRODUCTION', 'TEST'].map((role) => before.vms.find((vm: { role: string }) => vm.role === role));
+    told.splice(0);
+    provisioner.failingHost = `${test.name}.vm.test`;
+    const switched = await run(`switchServices(siteId: "${id}")`).finally(() => (provisioner.failingHost = null));
+    expect(switched).toMatchObject({ state: 'FAILED', error: { step: 'move-service-addresses', message: expect.stringContaining('refused the connection') } });
+    expect(switched.steps.map((step: { state: string }) => step.state)).toEqual(['COMPENSATED', 'COMPENSATED', 'PENDING']);
+    // ipreg was told to swap, then to swap back; the demoted VM had lost the production addresses and has them again.
+    expect(told.splice(0)).toEqual([`production ${test.id} test ${production.id}`, `production ${production.id} test ${test.id}`]);
+    const runsOnProduction = provisioner.sim.runs.filter((entry) => entry.target.host === `${production.name}.vm.test`).slice(-2);
+    expect(runsOnProduction.map((entry) => entry.roles[0]?.parameters?.addresses)).toEqual([ADDRESSES.test, ADDRESSES.production]);
+    expect(carried()).toMatchObject({ [production.name]: ADDRESSES.production, [test.name]: ADDRESSES.test });
+    expect((await site(id)).vm.id).toBe(production.id);
+    await run(`removeTest(siteId: "${id}")`);
   });
 
   it('places the test copy on the host of production, even when another host has more room', async () => {

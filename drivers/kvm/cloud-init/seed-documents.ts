@@ -1,7 +1,7 @@
 import { parse, stringify } from 'yaml';
-import { Fatal, type VmSpec } from '../../driver.js';
+import { Fatal, type GuestSeed } from '../../driver.js';
 
-export type GuestSeed = NonNullable<VmSpec['seed']>;
+export type { GuestSeed };
 
 /** The two files of a cloud-init NoCloud seed (cloud-init's "NoCloud" datasource docs). */
 export interface SeedDocuments {

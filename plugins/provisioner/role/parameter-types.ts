@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import sshpk from 'sshpk';
 import { normalizeName } from '../../dns/dns-record.js';
 
@@ -7,7 +8,7 @@ import { normalizeName } from '../../dns/dns-record.js';
  * what it must: no type lets a newline or a shell metacharacter through except `secret` and
  * `pem`, which only ever travel on a command's standard input or as a file's content.
  */
-export const PARAMETER_TYPES = ['string', 'name', 'dnsName', 'dnsNames', 'boolean', 'integer', 'secret', 'pem', 'packageNames', 'users'] as const;
+export const PARAMETER_TYPES = ['string', 'name', 'dnsName', 'dnsNames', 'boolean', 'integer', 'secret', 'pem', 'packageNames', 'users', 'ipAddresses'] as const;
 export type ParameterType = (typeof PARAMETER_TYPES)[number];
 
 /** An account on the VM: a person with site access, their directory uidNumber and SSH keys. */
@@ -64,7 +65,18 @@ export function checkParameterValue(type: ParameterType, value: unknown): unknow
     case 'users':
       if (!Array.isArray(value)) throw new Error(`${described(value)} is not a list of users`);
       return checkUsers(value);
+    case 'ipAddresses':
+      if (!Array.isArray(value)) throw new Error(`${described(value)} is not a list of IP addresses`);
+      return value.map(checkIpAddress);
   }
+}
+
+/** One IPv4 (four decimal parts) or IPv6 address, without prefix or zone, in its canonical form (RFC 5952 for IPv6). */
+function checkIpAddress(value: unknown): string {
+  if (typeof value === 'string' && (ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.IPv6.isValid(value) && !value.includes('%')))) {
+    return ipaddr.parse(value).toString();
+  }
+  throw new Error(`${described(value)} is not an IPv4 or IPv6 address`);
 }
 
 function checkDnsName(value: unknown): string {

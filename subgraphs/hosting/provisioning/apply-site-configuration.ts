@@ -4,16 +4,20 @@ import type { VmEndpoint } from '../../../plugins/provisioner/vm-endpoints.js';
 import type { SiteAccountView } from '../../identity/client/identity-client.js';
 import { SiteConfigurationEntity, SitePackageEntity } from '../configuration/site-configuration-entity.js';
 import { VhostEntity, VhostNameEntity, type Vhost } from '../vhosts/vhost-entity.js';
+import type { Vm as VmRow } from '../vms/vm-entity.js';
 import { loadSite, loadVm, type SiteStepContext } from '../workflows/site-vm.js';
 import { taskEventsOf } from './provision-events.js';
 import { siteConfigurationRoles, type VhostConfiguration } from './site-configuration-roles.js';
 
-/** Where the site's production VM answers SSH, and what it must present; asked of the endpoints port. */
-export async function siteEndpoint(context: SiteStepContext<any>): Promise<VmEndpoint> {
+/** Where one of the site's VMs (production unless `row` says otherwise) answers SSH, and what it must present; asked of the endpoints port. */
+export async function vmEndpoint(context: SiteStepContext<any>, row?: VmRow): Promise<VmEndpoint> {
   const site = await loadSite(context);
-  const vm = await loadVm(context);
+  const vm = row ?? (await loadVm(context));
   return context.deps.provisioning.endpoints.endpointOf({ vmId: vm.id, vmName: vm.name, siteId: site.id, siteName: site.name });
 }
+
+/** Where the site's production VM answers SSH, and what it must present. */
+export const siteEndpoint = (context: SiteStepContext<any>): Promise<VmEndpoint> => vmEndpoint(context);
 
 /** What the last run installed, to compare with identity's accounts now. */
 export const accountsDigest = (accounts: SiteAccountView[]) => createHash('sha256').update(JSON.stringify(accounts)).digest('hex');
@@ -45,7 +49,7 @@ export async function applySiteConfiguration(context: SiteStepContext<any>, endp
   const report = await provisionSite(
     context,
     target,
-    siteConfigurationRoles({ serviceName: target.serviceName, accounts, vhosts: vhosts.map((vhost) => vhostConfiguration(context, vhost)), packages }),
+    siteConfigurationRoles({ hostName: target.hostName, serviceName: target.serviceName, serviceAddresses: target.serviceAddresses, accounts, vhosts: vhosts.map((vhost) => vhostConfiguration(context, vhost)), packages }),
   );
   const removed = vhosts.filter((vhost) => vhost.state === 'REMOVING').map((vhost) => vhost.id);
   await em.transactional(async (tx) => {

@@ -12,16 +12,20 @@ export interface VhostConfiguration {
 
 /** Everything a site's VM should have, as hosting stores it. */
 export interface SiteConfigurationState {
+  /** The VM's own host name, which its service addresses are listed for. */
+  hostName: string;
   serviceName: string;
+  /** What the service name resolves to, carried on the VM's interface. */
+  serviceAddresses: string[];
   accounts: SiteAccountView[];
   vhosts: VhostConfiguration[];
   packages: { name: string; wanted: boolean }[];
 }
 
 /**
- * The roles that make a VM what its site says, in the order they must run: the base system, the
- * site's people, Apache, the packages asked for, vhosts taken away, then each vhost (its
- * certificate first). Every role is idempotent, so this is both the first provisioning and every
+ * The roles that make a VM what its site says, in the order they must run: the base system, its
+ * service addresses, the site's people, Apache, the packages asked for, vhosts taken away, then
+ * each vhost (its certificate first). Every role is idempotent, so this is both the first provisioning and every
  * re-application.
  */
 export function siteConfigurationRoles(state: SiteConfigurationState): RoleApplication[] {
@@ -29,6 +33,7 @@ export function siteConfigurationRoles(state: SiteConfigurationState): RoleAppli
   const vhosts = [...state.vhosts].sort((a, b) => a.name.localeCompare(b.name));
   return [
     { role: 'base', parameters: { serviceName: state.serviceName } },
+    serviceAddressesRole(state),
     { role: 'site-users', parameters: { users: state.accounts.map((account) => ({ name: account.username, uid: account.uidNumber, sshKeys: account.sshKeys })) } },
     { role: 'apache' },
     ...(packages.length === 0
@@ -43,3 +48,9 @@ export function siteConfigurationRoles(state: SiteConfigurationState): RoleAppli
       ]),
   ];
 }
+
+/** The service addresses the VM carries on its interface: createSite's, every re-application's, and switchServices' on both VMs. */
+export const serviceAddressesRole = (vm: Pick<SiteConfigurationState, 'hostName' | 'serviceAddresses'>): RoleApplication => ({
+  role: 'service-addresses',
+  parameters: { hostName: vm.hostName, addresses: vm.serviceAddresses },
+});

@@ -1,4 +1,4 @@
-import type { VmSpec } from '../../../drivers/driver.js';
+import type { GuestSeed } from '../../../drivers/driver.js';
 import type { CertificateIssuer } from '../../../plugins/certificates/certificate-issuer.js';
 import type { Provisioner } from '../../../plugins/provisioner/provisioner.js';
 import type { VmEndpoints } from '../../../plugins/provisioner/vm-endpoints.js';
@@ -20,7 +20,7 @@ export interface SiteProvisioning {
   certificates(): CertificateIssuer;
 }
 
-export type GuestSeed = NonNullable<VmSpec['seed']>;
+export type { GuestSeed };
 
 /** The cloud-init seed of a VM about to be created (drivers without seeds ignore it). */
 export interface GuestSeeds {

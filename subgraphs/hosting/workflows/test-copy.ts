@@ -1,5 +1,6 @@
 import { Conflict, NotFound } from '../../../drivers/driver.js';
 import { releaseUsage } from '../quota/site-usage.js';
+import { applyServiceAddresses } from '../provisioning/apply-service-addresses.js';
 import { SnapshotEntity } from '../snapshots/snapshot-entity.js';
 import { VmEntity, type VmRole } from '../vms/vm-entity.js';
 import { testCopyResources } from '../test-copy/test-copy-resources.js';
@@ -95,7 +96,10 @@ export const cloneToTestWorkflow: SiteWorkflow<CloneInput> = {
       name: 'clone-vm',
       async run(context) {
         const [production, test] = [await loadVm(context), await testVm(context)];
-        const clone = await (await vmDriver(context, production)).clone(production.ref!, test.name, progressOf(context));
+        // The copy boots as itself, not as production: the host name and pre-generated host keys
+        // ipreg gave the test VM (add-test-addresses), whose SSHFP records are already published.
+        const seed = await context.deps.provisioning.guestSeeds.seedOf({ siteId: context.subjectId, vmId: test.id, vmName: test.name });
+        const clone = await (await vmDriver(context, production)).clone(production.ref!, test.name, { ...progressOf(context), seed });
         test.ref = clone.ref;
         await context.em.flush();
       },
@@ -122,6 +126,14 @@ export const cloneToTestWorkflow: SiteWorkflow<CloneInput> = {
       name: 'start-test',
       async run(context) {
         await ensureRunning(context, await testVm(context));
+      },
+    },
+    {
+      // The copy's disk lists production's service addresses for production's host name, which the
+      // copy does not have (it booted with its own), so it took none: it gets the test copy's.
+      name: 'test-service-addresses',
+      async run(context) {
+        await applyServiceAddresses(context, await testVm(context));
       },
     },
   ],
@@ -154,7 +166,39 @@ async function assignRoles(context: SiteStepContext<SwitchInput>, roles: Record<
   context.em.clear();
 }
 
-/** The test copy becomes production (answering on the production name) and production the test copy. */
+const movedKey = (vmId: string) => `addressesMoved:${vmId}`;
+
+/**
+ * Each VM carries the service addresses ipreg gives it now: the one leaving production first, so
+ * the two never carry the production addresses at once (a failure there stops the move). Each VM
+ * done is recorded, for the undo.
+ */
+async function moveServiceAddresses(context: SiteStepContext<SwitchInput>) {
+  for (const id of [context.input.productionVmId, context.input.testVmId]) {
+    await applyServiceAddresses(context, await context.em.findOneOrFail(VmEntity, { id }));
+    await context.record(movedKey(id), true);
+  }
+}
+
+/**
+ * After ipreg is given its names back: both VMs carry what it gives them again, the one that took
+ * the production addresses first. Both are tried whatever becomes of the first, so production gets
+ * its addresses back in any case; a VM that cannot be reached fails the undo only if it was moved.
+ */
+async function moveServiceAddressesBack(context: SiteStepContext<SwitchInput>) {
+  let failure: unknown = null;
+  for (const id of [context.input.testVmId, context.input.productionVmId]) {
+    try {
+      await applyServiceAddresses(context, await context.em.findOneOrFail(VmEntity, { id }));
+    } catch (error) {
+      if (context.output[movedKey(id)]) failure ??= error;
+      else await context.log(`could not check the service addresses of VM ${id}, which this task had not changed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failure) throw failure;
+}
+
+/** The test copy becomes production (answering on the production name and addresses) and production the test copy. */
 export const switchServicesWorkflow: SiteWorkflow<SwitchInput> = {
   kind: 'switchServices',
   steps: [
@@ -165,6 +209,16 @@ export const switchServicesWorkflow: SiteWorkflow<SwitchInput> = {
       },
       async undo(context) {
         await context.deps.serviceAddresses.assign({ siteId: context.subjectId, productionVmId: context.input.productionVmId, testVmId: context.input.testVmId });
+        // The VMs go back to the addresses ipreg gives them again, should the next step have begun to move them.
+        if (context.output.movingAddresses) await moveServiceAddressesBack(context);
+      },
+    },
+    {
+      name: 'move-service-addresses',
+      async run(context) {
+        // Recorded first: a failure half-way leaves one VM changed, and the undo above puts it back.
+        await context.record('movingAddresses', true);
+        await moveServiceAddresses(context);
       },
     },
     {

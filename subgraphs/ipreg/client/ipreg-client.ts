@@ -24,6 +24,8 @@ export interface VmNetworkView {
   hostAddresses: string[];
   /** The service name the VM serves, if any. */
   serviceName: string | null;
+  /** What that name resolves to (IPv4 first): the addresses the VM must carry besides its own. */
+  serviceAddresses: string[];
 }
 
 /** What ipreg gives a site that a vhost may answer on, or must leave to the default vhost. */
@@ -94,18 +96,21 @@ export class IpregClient {
    * service name it answers on (the site's production name, or a test copy's TEST name).
    */
   async vmNetwork(siteId: string, vmId: string): Promise<VmNetworkView> {
-    const data = await this.client.call<{ _entities: ({ hostName?: string | null; addresses?: string[]; names?: { fqdn: string; kind: string; vm: { id: string } | null }[] } | null)[] }>(
+    const data = await this.client.call<{
+      _entities: ({ hostName?: string | null; addresses?: string[]; names?: { fqdn: string; kind: string; vm: { id: string } | null; addresses: { address: string }[] }[] } | null)[];
+    }>(
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) {
           ... on Vm { hostName addresses }
-          ... on Site { names { fqdn kind vm { id } } }
+          ... on Site { names { fqdn kind vm { id } addresses { address } } }
         }
       }`,
       { representations: [{ __typename: 'Vm', id: vmId }, { __typename: 'Site', id: siteId }] },
     );
     const [vm, site] = data._entities;
     const service = site?.names?.find((name) => name.kind === 'SERVICE' && name.vm?.id === vmId);
-    return { hostName: vm?.hostName ?? null, hostAddresses: vm?.addresses ?? [], serviceName: service?.fqdn ?? null };
+    const serviceAddresses = (service?.addresses ?? []).map((row) => row.address).sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')));
+    return { hostName: vm?.hostName ?? null, hostAddresses: vm?.addresses ?? [], serviceName: service?.fqdn ?? null, serviceAddresses };
   }
 
   /** The site's SERVICE name to one VM and its TEST name to the other, swapping only when they are the other way round. */

@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Fatal } from '../../../plugins/plugin-errors.js';
@@ -86,12 +87,42 @@ describe('roles as data', () => {
   });
 
   it('every bundled role reads, and the factory refuses configurations that cannot work', () => {
-    for (const role of ['base', 'site-users', 'apache', 'vhost', 'vhost-removed', 'tls-certificate', 'packages', 'database-root-password', 'quarantine', 'unquarantine']) {
+    for (const role of ['base', 'site-users', 'apache', 'vhost', 'vhost-removed', 'tls-certificate', 'packages', 'database-root-password', 'quarantine', 'unquarantine', 'service-addresses']) {
       expect(bundled.role(role).steps.length).toBeGreaterThan(0);
     }
     expect(() => createProvisioner({ kind: 'ssh', privateKey: '' })).toThrow(/needs privateKey/);
     expect(() => createProvisioner({ kind: 'ssh', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----', root: 'relative' })).toThrow(/not an absolute path/);
     expect(() => createProvisioner({ kind: 'puppet' } as never)).toThrow(/unknown provisioner kind puppet/);
+  });
+
+  // A network namespace of its own (only lo, with the default route) and /var/lib of its own: this machine's stay untouched.
+  const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['-n', '-m', 'true']).status === 0;
+  it.skipIf(!canUnshare)("Debian's hostgraph-system puts the listed service addresses on the default route's interface, and takes off those no longer listed", () => {
+    const list = (host: string, addresses: string[]) => `# test\nhost ${host}\n${addresses.map((address) => `address ${address}\n`).join('')}`;
+    const [mine, moved, other] = [join(scratch, 'mine'), join(scratch, 'moved'), join(scratch, 'other')];
+    writeFileSync(mine, list(`${hostname()}.hosting.test`, ['203.0.113.7', '2001:db8::7']));
+    writeFileSync(moved, list(hostname(), ['198.51.100.1']));
+    writeFileSync(other, list('someone-else.hosting.test', ['198.51.100.1']));
+    const tool = join(DEBIAN_TOOLS, 'hostgraph-system');
+    const script = `set -u
+      mount -t tmpfs none /var/lib && ip link set lo up && ip route add default dev lo || exit 99
+      on() { ip -o address show dev lo | awk '{ print $4 }' | grep -v -e '^127.0.0.1/8$' -e '^::1/128$' | tr '\\n' ' '; echo; }
+      check() { "$0" addresses check "$1" && echo checked || echo differs; }
+      check "$1"; "$0" addresses apply "$1" > /dev/null; on; check "$1"
+      "$0" addresses apply "$2" > /dev/null; on; check "$2"
+      "$0" addresses apply "$3" > /dev/null; on; check "$3"`;
+    const output = execFileSync('unshare', ['-n', '-m', 'sh', '-c', script, tool, mine, moved, other], { encoding: 'utf8' });
+    expect(output.split('\n').map((line) => line.trim())).toEqual([
+      'differs',
+      '203.0.113.7/32 2001:db8::7/128',
+      'checked',
+      '198.51.100.1/32',
+      'checked',
+      // Listed for another host (this VM is a clone of that one): nothing of it goes on.
+      '',
+      'checked',
+      '',
+    ]);
   });
 
   it("Debian's hostgraph-system reads package states from this machine's dpkg", () => {

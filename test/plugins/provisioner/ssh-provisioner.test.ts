@@ -182,6 +182,46 @@ describe('ssh provisioner against a real sshd, writing under a test root', { tim
     expect((await provisioner.run(targetOf(sshd), [{ role: 'packages', parameters: { install: ['git'], remove: ['php-fpm'] } }])).changed).toBe(0);
   });
 
+  it("puts the service addresses on the VM's interface for its host name only, changes nothing the second time, and moves them", async () => {
+    const root = newRoot();
+    writeFileSync(join(root.path, 'etc/hostname'), 'h-prod\n');
+    const provisioner = sshProvisioner(sshd, root);
+    const serviceAddresses = (addresses: string[]): RoleApplication[] => [{ role: 'service-addresses', parameters: { hostName: 'h-prod.hosting.test', addresses } }];
+    const interfaceAddresses = () => root.lines('var/lib/ledger/interface');
+
+    const first = await provisioner.run(targetOf(sshd), serviceAddresses(['203.0.113.10', '2001:DB8::10']));
+    expect(outcomes(first).slice(2)).toEqual([
+      'service-addresses: service addresses listed: changed',
+      'service-addresses: service addresses unit: changed',
+      'service-addresses: service addresses put on at boot: changed',
+      'service-addresses: service addresses on the interface: changed',
+    ]);
+    expect(root.read('etc/hostgraph/service-addresses')).toContain('\nhost h-prod.hosting.test\naddress 203.0.113.10\naddress 2001:db8::10\n');
+    expect(root.read('etc/systemd/system/hostgraph-service-addresses.service')).toContain('ExecStart=/var/lib/hostgraph/bin/hostgraph-system addresses apply /etc/hostgraph/service-addresses\n');
+    expect(root.lines('var/lib/ledger/services')).toEqual(expect.arrayContaining(['hostgraph-service-addresses active', 'hostgraph-service-addresses enabled']));
+    expect(interfaceAddresses()).toEqual(['203.0.113.10/32', '2001:db8::10/128']);
+
+    const callsBefore = root.systemCalls().length;
+    const second = await provisioner.run(targetOf(sshd), serviceAddresses(['203.0.113.10', '2001:db8::10']));
+    expect(second.changed).toBe(0);
+    expect(root.systemCalls().slice(callsBefore).every((call) => / (status|check) /.test(` ${call} `))).toBe(true);
+    expect(interfaceAddresses()).toEqual(['203.0.113.10/32', '2001:db8::10/128']);
+
+    // switchServices made this VM the test copy: the production addresses come off, the test ones go on.
+    const moved = await provisioner.run(targetOf(sshd), serviceAddresses(['203.0.113.20', '2001:db8::20']));
+    expect(outcomes(moved).filter((line) => line.endsWith(': changed'))).toEqual([
+      'service-addresses: service addresses listed: changed',
+      'service-addresses: service addresses on the interface: changed',
+    ]);
+    expect(interfaceAddresses()).toEqual(['203.0.113.20/32', '2001:db8::20/128']);
+
+    // A clone of this VM boots with a host name of its own: it takes none of its source's addresses.
+    writeFileSync(join(root.path, 'etc/hostname'), 'h-copy\n');
+    expect((await provisioner.run(targetOf(sshd), serviceAddresses(['203.0.113.20', '2001:db8::20']))).changed).toBe(1);
+    expect(interfaceAddresses()).toEqual([]);
+    await expect(provisioner.run(targetOf(sshd), serviceAddresses(['203.0.113.300']))).rejects.toThrow('"203.0.113.300" is not an IPv4 or IPv6 address');
+  });
+
   it('hands the database password over on standard input and masks it in everything it reports', async () => {
     const root = newRoot();
     const provisioner = sshProvisioner(sshd, root);
