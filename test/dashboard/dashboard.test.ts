@@ -9,6 +9,7 @@ import { createRunningSite, sendLines } from '../metrics/metrics-fixture.js';
 import { query } from '../support/graphql-client.js';
 import { startInstance, TOKENS, type Instance } from '../support/hostgraph-instance.js';
 import { ensureInstalled, STATE } from '../support/servers.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -36,6 +37,7 @@ describe('the status dashboard in a real Chromium', () => {
   let instance: Instance;
   let browser: Browser;
   let page: Page;
+  let network: TcpProxy;
   const driver = new SimDriver({ store: new MemorySimVmStore(), latencyMs: 600 });
 
   beforeAll(async () => {
@@ -51,11 +53,14 @@ describe('the status dashboard in a real Chromium', () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // On loopback the page fills in the admin dev token and signs in by itself.
-    await page.goto(instance.url.replace(/\/graphql$/, '/dashboard'));
+    // Through a relay the test can cut, as a dropped network would.
+    network = await startTcpProxy(instance.url);
+    await page.goto(network.url.replace(/\/graphql$/, '/dashboard'));
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live');
   });
   afterAll(async () => {
     await browser?.close();
+    await network?.close();
     await instance?.close();
   });
 
@@ -83,9 +88,9 @@ describe('the status dashboard in a real Chromium', () => {
   it('reconnects after the network drops mid-task and still follows it to the end', async () => {
     const { createSite } = await query(instance.url, 'mutation { createSite(input: { name: "offline", flavor: "small" }) { id siteId } }', {}, TOKENS.alice);
     await page.waitForSelector(`tr.task[data-task-id="${createSite.id}"]`);
-    await page.context().setOffline(true);
+    network.cut();
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'reconnecting…');
-    await page.context().setOffline(false);
+    network.restore();
     await page.waitForSelector(`tr.task[data-task-id="${createSite.id}"][data-state="SUCCEEDED"][data-progress="100"]`, { timeout: 30_000 });
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live');
     await page.waitForSelector(`tr[data-site-id="${createSite.siteId}"] .state.RUNNING`);
