@@ -13,6 +13,7 @@ import { ansibleInventoryRoute, isAnsibleInventoryRequest } from './ansible-inve
 import { mutationAuditPlugin, type RecordAudit } from './mutation-audit.js';
 import { sharedSubscriptionsPlugin, type SharingPolicy } from './shared-subscriptions.js';
 import { inProcessOrHttpTransport } from './in-process-transport.js';
+import { sseResponsesPlugin } from './sse-responses.js';
 import type { InProcessSubgraphs } from '../core/graphql/in-process-subgraphs.js';
 import { depthLimit } from './depth-limit.js';
 import { attachGraphQLWS, type CallerContext } from './graphql-ws-server.js';
@@ -159,6 +160,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
     },
     plugins: () => [
       sharedSubscriptionsPlugin(sharedSubscriptions, (context) => (context as CallerContext).principal ?? null),
+      sseResponsesPlugin(),
       parseFailedPlugin,
       operationMetricsPlugin(),
       badVariablesPlugin,
