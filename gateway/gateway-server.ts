@@ -132,7 +132,8 @@ const once = (close: () => Promise<void>) => {
  * The one API: the Hive Gateway runtime serving the composed supergraph on /graphql over HTTP
  * (POST, GET), GraphQL over SSE and graphql-ws. Callers are authenticated here; subgraphs only
  * trust the principal this process signs, which rides on every subgraph request — subscriptions
- * included, since they reach the subgraphs as SSE requests with headers of their own.
+ * included, since they reach the subgraphs as SSE requests with headers of their own. A subgraph
+ * this process serves itself (`inProcess`) is executed here, handed the principal directly.
  */
 export async function startGateway(options: GatewayOptions): Promise<GatewayServer> {
   const { config, supergraphSdl, logger, readiness, enrichPrincipal, authenticateApiToken, recordAudit, sharedSubscriptions = {}, routes = {}, inProcess } = options;

@@ -1,7 +1,7 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Principal } from '../principal.js';
 
-/** One operation for a subgraph, as the gateway's plan or a client of another subgraph sends it. */
+/** One operation for a subgraph, as the gateway's plan sends it. */
 export interface InProcessOperation {
   document: DocumentNode;
   variables?: Record<string, unknown>;
@@ -16,10 +16,10 @@ export interface InProcessOperation {
 export type InProcessExecute = (operation: InProcessOperation) => Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>;
 
 /**
- * The subgraphs a process serves itself, by URL. Whoever would call one of these URLs over HTTP
- * from the same process (the gateway, another subgraph's client) calls it here instead: the same
- * schema, resolvers, error masking and metrics, without a loopback round trip and its parsing
- * on both ends. Processes of a split deployment find nothing here and go over HTTP.
+ * The subgraphs a process serves itself, by URL. The gateway of the same process calls them here
+ * instead of over HTTP: the same schema, resolvers, error masking and metrics, without a loopback
+ * round trip and its parsing at both ends. (Subgraphs' clients of each other still use HTTP.)
+ * Processes of a split deployment find nothing here and go over HTTP.
  */
 export class InProcessSubgraphs {
   readonly #byUrl = new Map<string, InProcessExecute>();
