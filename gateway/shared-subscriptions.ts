@@ -1,3 +1,4 @@
+import { isAsyncIterable } from '@graphql-tools/utils';
 import { getOperationAST, print, type ExecutionArgs } from 'graphql';
 import type { Principal } from '../core/principal.js';
 
@@ -116,9 +117,6 @@ class Multicast {
     return iterator;
   }
 }
-
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 type SubscribeFn = (args: ExecutionArgs) => unknown;
 

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { isAsyncIterable } from '@graphql-tools/utils';
 import type { ExecutionResult, GraphQLError } from 'graphql';
 
 type FetchAPI = { Response: typeof Response };
@@ -75,9 +76,6 @@ class SseBody extends Readable {
     );
   }
 }
-
-const isAsyncIterable = (value: unknown): value is AsyncIterable<ExecutionResult> =>
-  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 /**
  * Streams subscriptions over SSE as yoga does (same headers, pings and events), with less work

@@ -1,8 +1,6 @@
 import { parse, stringify } from 'yaml';
 import { Fatal, type GuestSeed } from '../../driver.js';
 
-export type { GuestSeed };
-
 /** The two files of a cloud-init NoCloud seed (cloud-init's "NoCloud" datasource docs). */
 export interface SeedDocuments {
   userData: string;

@@ -1,6 +1,7 @@
 import type { IpregClient } from '../../ipreg/client/ipreg-client.js';
 import { installableHostKeys } from '../../ipreg/client/installable-host-keys.js';
-import type { GuestSeed, GuestSeeds } from './site-provisioning.js';
+import type { GuestSeed } from '../../../drivers/driver.js';
+import type { GuestSeeds } from './site-provisioning.js';
 
 /**
  * What a new VM boots with: its host name from ipreg and the host keys generated for it, whose

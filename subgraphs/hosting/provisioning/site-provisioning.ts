@@ -20,7 +20,6 @@ export interface SiteProvisioning {
   certificates(): CertificateIssuer;
 }
 
-export type { GuestSeed };
 
 /** The cloud-init seed of a VM about to be created (drivers without seeds ignore it). */
 export interface GuestSeeds {
