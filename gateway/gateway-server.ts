@@ -159,19 +159,22 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
         [REQUEST_ID_HEADER]: context.requestId,
       }),
     },
-    plugins: () => [
-      sharedSubscriptionsPlugin(sharedSubscriptions, (context) => (context as CallerContext).principal ?? null),
-      sseResponsesPlugin(),
-      parseFailedPlugin,
-      operationMetricsPlugin(),
-      badVariablesPlugin,
-      {
-        onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {
-          addValidationRule(depthLimit(maxDepth));
+    plugins: () => {
+      const sharing = sharedSubscriptionsPlugin(sharedSubscriptions, (context) => (context as CallerContext).principal ?? null);
+      return [
+        sharing,
+        sseResponsesPlugin((request) => sharing.directFeedOf(request)),
+        parseFailedPlugin,
+        operationMetricsPlugin(),
+        badVariablesPlugin,
+        {
+          onValidate({ addValidationRule }: { addValidationRule: (rule: ReturnType<typeof depthLimit>) => void }) {
+            addValidationRule(depthLimit(maxDepth));
+          },
         },
-      },
-      ...(recordAudit ? [mutationAuditPlugin(recordAudit, logger)] : []),
-    ],
+        ...(recordAudit ? [mutationAuditPlugin(recordAudit, logger)] : []),
+      ];
+    },
   });
 
   const answerAnsibleInventory = ansibleInventoryRoute(gateway, supergraphSdl);

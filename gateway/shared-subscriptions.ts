@@ -23,6 +23,26 @@ const MAX_QUEUED = 10_000;
 type Source = AsyncIterator<unknown> & { return?(): Promise<IteratorResult<unknown>> };
 type Subscriber = { push(value: unknown): void; end(error?: unknown): void };
 
+/**
+ * Where a subscriber's response takes the shared stream's results straight from it, skipping the
+ * iterator chain of hooks that its own subscription wrapped around the stream. Only results
+ * without errors go this way: for those the chain hands on the same object (masking changes only
+ * errors), so the caller sees no difference; it costs nothing per subscriber but the write.
+ */
+export interface DirectDelivery {
+  /** Takes a result; false when it cannot (a reader too slow): then the chain takes over. */
+  deliver(result: unknown): boolean;
+  /** Direct delivery has stopped for good: what follows (an error, the end) is read through the chain. */
+  detached(): void;
+}
+
+/** A subscriber's offer to switch to direct delivery. */
+export interface DirectFeed {
+  attach(delivery: DirectDelivery): void;
+}
+
+const carriesErrors = (value: unknown) => Boolean((value as { errors?: unknown[] } | null)?.errors?.length);
+
 /** One upstream stream and the subscribers it feeds, each at its own pace. */
 class Multicast {
   readonly #subscribers = new Set<Subscriber>();
@@ -62,14 +82,25 @@ class Multicast {
     this.#subscribers.clear();
   }
 
-  join(): AsyncIterableIterator<unknown> {
+  join(): { iterator: AsyncIterableIterator<unknown>; feed: DirectFeed } {
     const queue: unknown[] = this.mode === 'replay' ? [...this.#history] : [];
     let waiting: { resolve(result: IteratorResult<unknown>): void; reject(error: unknown): void } | null = null;
     let ended = false;
     let failure: unknown;
+    let direct: DirectDelivery | null = null;
+    const detach = () => {
+      const delivery = direct;
+      direct = null;
+      delivery?.detached();
+    };
     const subscriber: Subscriber = {
       push: (value) => {
-        if (waiting) {
+        if (direct) {
+          if (!carriesErrors(value) && direct.deliver(value)) return;
+          // Queued first: the chain, reading again, must find it.
+          queue.push(value);
+          detach();
+        } else if (waiting) {
           waiting.resolve({ value, done: false });
           waiting = null;
         } else if (queue.length >= MAX_QUEUED) {
@@ -86,6 +117,18 @@ class Multicast {
           else waiting.resolve({ value: undefined, done: true });
           waiting = null;
         }
+        detach();
+      },
+    };
+    const feed: DirectFeed = {
+      attach: (delivery) => {
+        // Only a subscriber nobody reads yet can switch: otherwise results would pass it by.
+        if (ended || waiting || direct) return delivery.detached();
+        let delivered = 0;
+        while (delivered < queue.length && !carriesErrors(queue[delivered]) && delivery.deliver(queue[delivered])) delivered++;
+        queue.splice(0, delivered);
+        if (queue.length > 0) return delivery.detached();
+        direct = delivery;
       },
     };
     const leave = async (): Promise<IteratorResult<unknown>> => {
@@ -114,7 +157,7 @@ class Multicast {
       },
       [Symbol.asyncIterator]: () => iterator,
     };
-    return iterator;
+    return { iterator, feed };
   }
 }
 
@@ -129,6 +172,15 @@ type SubscribeFn = (args: ExecutionArgs) => unknown;
 export function sharedSubscriptionsPlugin(policy: SharingPolicy, principalOf: (context: unknown) => Principal | null) {
   // Promised while the first subscriber is still subscribing, so the others who arrive meanwhile wait for it.
   const streams = new Map<string, Promise<Multicast | null>>();
+  // Each joined subscriber's direct feed, by its HTTP request: the SSE response picks it up there.
+  const feeds = new WeakMap<object, DirectFeed>();
+
+  const join = (multicast: Multicast, args: ExecutionArgs) => {
+    const { iterator, feed } = multicast.join();
+    const request = (args.contextValue as { request?: unknown } | null)?.request;
+    if (typeof request === 'object' && request !== null) feeds.set(request, feed);
+    return iterator;
+  };
 
   const keyOf = (args: ExecutionArgs): { key: string; mode: SharingMode } | null => {
     const operation = getOperationAST(args.document, args.operationName);
@@ -157,7 +209,7 @@ export function sharedSubscriptionsPlugin(policy: SharingPolicy, principalOf: (c
         return result;
       }
       const multicast = new Multicast(result[Symbol.asyncIterator]() as Source, mode, forget);
-      const first = multicast.join();
+      const first = join(multicast, args);
       multicast.start();
       settle(multicast);
       return first;
@@ -176,12 +228,16 @@ export function sharedSubscriptionsPlugin(policy: SharingPolicy, principalOf: (c
       const pending = streams.get(shared.key);
       // No await before open: it claims the key at once, before the next subscriber looks.
       if (!pending) return open(subscribe, args, shared.key, shared.mode);
-      return pending.then((multicast) => (multicast?.acceptsSubscribers ? multicast.join() : open(subscribe, args, shared.key, shared.mode)));
+      return pending.then((multicast) => (multicast?.acceptsSubscribers ? join(multicast, args) : open(subscribe, args, shared.key, shared.mode)));
     };
 
   return {
     onSubscribe({ subscribeFn, setSubscribeFn }: { subscribeFn: SubscribeFn; setSubscribeFn(fn: SubscribeFn): void }) {
       setSubscribeFn(share(subscribeFn));
+    },
+    /** The direct feed of the shared subscription this request joined, if it joined one. */
+    directFeedOf(request: object): DirectFeed | undefined {
+      return feeds.get(request);
     },
     /** How many upstream streams are open or opening now. */
     get sharedStreams(): number {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from '../logger.js';
 import { withLogContext } from '../observability/log-context.js';
@@ -172,6 +173,10 @@ class TaskRun {
   private async transition(change: (task: Task) => EventInput) {
     if (this.lease.lost) throw new LeaseLost();
     const { task } = await this.options.store.transition(this.task.id, change);
+    // On SQLite a write completes without waiting on I/O: without a turn of the event loop between
+    // events, a run of them (a provisioning run's output) would keep the process from serving
+    // anyone, this task's own subscribers included, until the run ends.
+    await nextTurn();
     return task;
   }
 

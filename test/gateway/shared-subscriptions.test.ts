@@ -1,5 +1,5 @@
 import { parse, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../../core/principal.js';
 import { sharedSubscriptionsPlugin, type SharingPolicy } from '../../gateway/shared-subscriptions.js';
 
@@ -39,15 +39,48 @@ function upstream() {
   return { subscribe, streams };
 }
 
-function sharing(policy: SharingPolicy, subscribe: (args: ExecutionArgs) => unknown) {
+/** Subscribes as the gateway's SSE requests do, each with its own request, whose direct feed it returns too. */
+function sharingWithFeeds(policy: SharingPolicy, subscribe: (args: ExecutionArgs) => unknown) {
   let shared!: (args: ExecutionArgs) => unknown;
-  sharedSubscriptionsPlugin(policy, (context) => (context as { principal: Principal }).principal).onSubscribe({
-    subscribeFn: subscribe,
-    setSubscribeFn: (fn) => (shared = fn),
-  });
-  return (text: string, principal: Principal, variableValues: Record<string, unknown> = {}) =>
-    shared({ schema: {} as GraphQLSchema, document: parse(text), contextValue: { principal }, variableValues }) as Promise<AsyncIterableIterator<unknown>>;
+  const plugin = sharedSubscriptionsPlugin(policy, (context) => (context as { principal: Principal }).principal);
+  plugin.onSubscribe({ subscribeFn: subscribe, setSubscribeFn: (fn) => (shared = fn) });
+  return async (text: string, principal: Principal, variableValues: Record<string, unknown> = {}) => {
+    const request = {};
+    const iterator = (await shared({ schema: {} as GraphQLSchema, document: parse(text), contextValue: { principal, request }, variableValues })) as AsyncIterableIterator<unknown>;
+    return { iterator, feed: plugin.directFeedOf(request) };
+  };
 }
+
+function sharing(policy: SharingPolicy, subscribe: (args: ExecutionArgs) => unknown) {
+  const subscribeWithFeed = sharingWithFeeds(policy, subscribe);
+  return async (text: string, principal: Principal, variableValues: Record<string, unknown> = {}) => (await subscribeWithFeed(text, principal, variableValues)).iterator;
+}
+
+/** A direct delivery that records what it took, refusing from the `refuseFrom`th result on. */
+function recorder(refuseFrom = Infinity) {
+  const taken: unknown[] = [];
+  let offered = 0;
+  const delivery = {
+    taken,
+    detachments: 0,
+    deliver: (value: unknown) => {
+      if (++offered >= refuseFrom) return false;
+      taken.push(value);
+      return true;
+    },
+    detached: () => void delivery.detachments++,
+  };
+  return delivery;
+}
+
+/** Lets the shared stream take in what the upstream was given. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Whether the iterator has a value to give at once (rather than waiting for one). */
+const hasReady = async (iterator: AsyncIterator<unknown>) => {
+  const pending = Symbol('pending');
+  return (await Promise.race([iterator.next().then(() => true), new Promise((resolve) => setTimeout(() => resolve(pending), 20))])) !== pending;
+};
 
 const take = async (iterator: AsyncIterator<unknown>, count: number) => {
   const values = [];
@@ -133,4 +166,96 @@ describe('shared subscriptions', () => {
     expect(await subscribe(EVENTS, person('gina'), { id: 't1' })).toBe(refusal);
     expect(calls).toBe(2);
   });
+
+  describe('direct delivery (how SSE responses take a shared stream)', () => {
+    it('hands a subscriber the history, then every result as it comes, while its iterator stays idle', async () => {
+      const source = upstream();
+      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+      const first = await subscribe(EVENTS, person('alice'), { id: 't1' });
+      source.streams[0]!.push({ data: 1 });
+      source.streams[0]!.push({ data: 2 });
+      await settled();
+      await take(first.iterator, 2);
+      const late = await subscribe(EVENTS, person('alice'), { id: 't1' });
+      const delivery = recorder();
+      late.feed!.attach(delivery);
+      expect(delivery.taken).toEqual([{ data: 1 }, { data: 2 }]);
+      source.streams[0]!.push({ data: 3 });
+      await settled();
+      expect(delivery.taken).toEqual([{ data: 1 }, { data: 2 }, { data: 3 }]);
+      expect(delivery.detachments).toBe(0);
+      // The iterator still serves whoever reads it: the first subscriber's is unaffected.
+      expect(await take(first.iterator, 1)).toEqual([{ data: 3 }]);
+    });
+
+    it('sends a result with errors, and everything after it, through the iterator instead', async () => {
+      const source = upstream();
+      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
+      const delivery = recorder();
+      feed!.attach(delivery);
+      const failed = { errors: [{ message: 'the site went away' }] };
+      source.streams[0]!.push({ data: 1 });
+      source.streams[0]!.push(failed);
+      source.streams[0]!.push({ data: 3 });
+      await settled();
+      expect(delivery.taken).toEqual([{ data: 1 }]);
+      expect(delivery.detachments).toBe(1);
+      expect(await take(iterator, 2)).toEqual([failed, { data: 3 }]);
+    });
+
+    it('loses and repeats nothing when the delivery refuses a result: the iterator gives it next', async () => {
+      const source = upstream();
+      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
+      const delivery = recorder(2);
+      feed!.attach(delivery);
+      for (const value of [1, 2, 3]) source.streams[0]!.push({ data: value });
+      await settled();
+      expect(delivery.taken).toEqual([{ data: 1 }]);
+      expect(await take(iterator, 2)).toEqual([{ data: 2 }, { data: 3 }]);
+    });
+
+    it('keeps what the delivery refused of the history for the iterator, in order', async () => {
+      const source = upstream();
+      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+      const first = await subscribe(EVENTS, person('alice'), { id: 't1' });
+      for (const value of [1, 2, 3]) source.streams[0]!.push({ data: value });
+      await settled();
+      await take(first.iterator, 3);
+      const late = await subscribe(EVENTS, person('alice'), { id: 't1' });
+      const delivery = recorder(2);
+      late.feed!.attach(delivery);
+      expect(delivery.taken).toEqual([{ data: 1 }]);
+      expect(delivery.detachments).toBe(1);
+      expect(await take(late.iterator, 2)).toEqual([{ data: 2 }, { data: 3 }]);
+    });
+
+    it('stops at the end of the stream, which the iterator then reports, error and all', async () => {
+      const source = upstream();
+      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
+      const delivery = recorder();
+      feed!.attach(delivery);
+      expect(await hasReady(iterator)).toBe(false);
+      source.streams[0]!.fail(new Error('subgraph went away'));
+      await vi.waitFor(() => expect(delivery.detachments).toBe(1));
+      await expect(iterator.next()).rejects.toThrow('subgraph went away');
+    });
+
+    it('is refused to a subscriber whose iterator is already being read', async () => {
+      const source = upstream();
+      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
+      const reading = iterator.next();
+      const delivery = recorder();
+      feed!.attach(delivery);
+      expect(delivery.detachments).toBe(1);
+      source.streams[0]!.push({ data: 1 });
+      await settled();
+      expect(delivery.taken).toEqual([]);
+      expect((await reading).value).toEqual({ data: 1 });
+    });
+  });
 });
+
