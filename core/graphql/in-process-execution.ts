@@ -1,5 +1,5 @@
 import { createGraphQLError, isAsyncIterable } from '@graphql-tools/utils';
-import { execute, getOperationAST, subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, getOperationAST, print, subscribe, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../logger.js';
 import { graphqlMetrics, recordOperation } from '../observability/graphql-metrics.js';
 import { withLogContext } from '../observability/log-context.js';
@@ -15,17 +15,26 @@ export interface InProcessExecutorOptions {
   maskUnexpected<T extends ExecutionResult>(result: T): T;
 }
 
+/** Operations whose validity is remembered; past that, the oldest is checked again when it returns. */
+const VALIDATED_DOCUMENTS = 1000;
+
 /**
  * Executes operations of this process's own callers against the subgraph's schema, as its HTTP
- * handlers would: validated (once per document: the gateway's plans reuse theirs), counted on
+ * handlers would: validated (once per operation text), counted on
  * /metrics, errors masked, and handed back as the JSON a caller over HTTP would have parsed.
  */
 export function inProcessExecutor({ name, schema, log, contextFor, maskUnexpected }: InProcessExecutorOptions): InProcessExecute {
-  const valid = new WeakSet<DocumentNode>();
+  // The gateway builds each operation's documents anew for every request: known by their text,
+  // the same operation is validated once, as Apollo Server's document store does over HTTP.
+  const valid = new Set<string>();
   const check = (document: DocumentNode) => {
-    if (valid.has(document)) return [];
+    const text = print(document);
+    if (valid.has(text)) return [];
     const errors = validate(schema, document);
-    if (errors.length === 0) valid.add(document);
+    if (errors.length === 0) {
+      valid.add(text);
+      if (valid.size > VALIDATED_DOCUMENTS) valid.delete(valid.values().next().value!);
+    }
     return errors;
   };
   /** An error crosses as its JSON form, as over HTTP: no resolver's original error rides along. */
