@@ -151,7 +151,10 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayServ
       // so it carries its caller's signed principal like any query. (A shared graphql-ws
       // connection could only carry headers fixed in configuration.) POST, not the transport's
       // default GET: a long operation and its variables fit in a body, not in a URL or an access log.
-      '*.http': { options: { method: 'POST', subscriptions: { kind: 'http' } } },
+      //
+      // No deduplication of identical queries in flight: each carries its caller's request id and
+      // a fresh signature, so none is ever identical, yet every answer would be cloned in case.
+      '*.http': { options: { method: 'POST', subscriptions: { kind: 'http' }, deduplicateInflightRequests: false } },
     },
     propagateHeaders: {
       fromClientToSubgraphs: ({ context }) => ({
