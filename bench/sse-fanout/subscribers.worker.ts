@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { sse } from '../../test/support/graphql-client.js';
+import { followSse } from './sse-subscription.js';
 import type { Delivery, SubscribersReport, SubscribersSetup } from './subscriber-pool.js';
 
 /**
@@ -13,29 +13,26 @@ const port = parentPort!;
 const post = (report: SubscribersReport) => port.postMessage(report);
 const deliveries = new Map<number, Delivery & { count: number }>();
 
-async function follow() {
-  for await (const response of sse<{ taskEvents: { seq: number; at: string; type: string } }>(
-    setup.url,
-    EVENTS,
-    { taskId: setup.taskId, after: setup.after },
-    setup.token,
-  )) {
-    const receivedMs = Date.now();
-    const event = response.data?.taskEvents;
-    if (!event) throw new Error(`a subscriber got errors instead of an event: ${JSON.stringify(response.errors)}`);
-    let delivery = deliveries.get(event.seq);
-    if (!delivery) {
-      delivery = { seq: event.seq, at: event.at, type: event.type, firstMs: receivedMs, lastMs: receivedMs, count: 0 };
-      deliveries.set(event.seq, delivery);
-    }
-    delivery.count++;
-    delivery.lastMs = receivedMs;
-    if (delivery.count === setup.subscribers) {
-      const { count: _, ...complete } = delivery;
-      post({ kind: 'delivered', delivery: complete });
-    }
+type Response = { data?: { taskEvents?: { seq: number; at: string; type: string } }; errors?: unknown };
+
+function receive(response: Response, receivedMs: number) {
+  const event = response.data?.taskEvents;
+  if (!event) throw new Error(`a subscriber got errors instead of an event: ${JSON.stringify(response.errors)}`);
+  let delivery = deliveries.get(event.seq);
+  if (!delivery) {
+    delivery = { seq: event.seq, at: event.at, type: event.type, firstMs: receivedMs, lastMs: receivedMs, count: 0 };
+    deliveries.set(event.seq, delivery);
+  }
+  delivery.count++;
+  delivery.lastMs = receivedMs;
+  if (delivery.count === setup.subscribers) {
+    const { count: _, ...complete } = delivery;
+    post({ kind: 'delivered', delivery: complete });
   }
 }
+
+const follow = () =>
+  followSse({ url: setup.url, query: EVENTS, variables: { taskId: setup.taskId, after: setup.after }, token: setup.token, onNext: (data, receivedMs) => receive(data as Response, receivedMs) });
 
 Promise.all(Array.from({ length: setup.subscribers }, follow)).then(
   () => post({ kind: 'finished' }),
