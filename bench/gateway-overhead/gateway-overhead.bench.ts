@@ -81,7 +81,7 @@ export const gatewayOverhead: Benchmark = {
     const [backendCpu, gatewayCpu] = apart.gateway.cpuMsPerRequest;
     return {
       measurements: [
-        ...measurementsOf('all-in-one', together, false),
+        ...measurementsOf('all-in-one', together, true),
         ...measurementsOf('split', apart, true),
         { label: 'split: gateway process CPU per request', value: gatewayCpu!, unit: 'ms' },
         { label: 'split: subgraph process CPU per request', value: backendCpu!, unit: 'ms' },
