@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MikroORM, type Constructor, type EntitySchema } from '@mikro-orm/core';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -47,9 +48,37 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   return MikroORM.init({ ...common, driver: SqliteDriver, dbName: file, driverOptions: sqliteDialect });
 }
 
+/** How long a process keeps catching up while others migrate the same database. */
+const CONCURRENT_MIGRATION_WAIT_MS = 60_000;
+
+/**
+ * Applies the pending migrations. Role processes started together all migrate the tables they
+ * open: the first to get there applies a migration, and the others fail on it (the table it
+ * creates already exists). A failure while the migrations table changed under us is that race,
+ * so we read again and go on; a failure while nothing changed is a real one.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((migration) => migration.name);
+  const deadline = Date.now() + CONCURRENT_MIGRATION_WAIT_MS;
+  for (;;) {
+    const before = await migrationsRecorded(orm);
+    try {
+      return (await orm.migrator.up()).map((migration) => migration.name);
+    } catch (error) {
+      if ((await migrationsRecorded(orm)) === before || Date.now() > deadline) throw error;
+      await sleep(50 + Math.random() * 100);
+    }
+  }
+}
+
+/** The migrations recorded as applied, as one string; null before the table exists. */
+async function migrationsRecorded(orm: MikroORM): Promise<string | null> {
+  const table = orm.config.get('migrations').tableName!;
+  try {
+    const rows: { name: string }[] = await orm.em.getConnection().execute(`select name from ${orm.em.getPlatform().quoteIdentifier(table)} order by name`);
+    return rows.map((row) => row.name).join('\n');
+  } catch {
+    return null;
+  }
 }
 
 /** A fresh entity manager with the SQL query builder: both dialects are SQL drivers. */
