@@ -1,23 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineEntity, p, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { migrate, openDatabase } from '../../core/database/open-database.js';
 import { createPostgresDatabase } from '../support/postgres-database.js';
-
-const NoteEntity = defineEntity({
-  name: 'Note',
-  tableName: 'notes',
-  properties: { id: p.integer().primary().autoincrement(), author: p.string() },
-});
-
-class Notes extends Migration {
-  override async up(): Promise<void> {
-    this.addSql('create table notes (id integer not null primary key, author text not null)');
-  }
-}
+import { NoteEntity, Notes } from './fixtures/notes.js';
 
 class NoteTitles extends Migration {
   override async up(): Promise<void> {

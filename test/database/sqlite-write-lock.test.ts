@@ -2,22 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineEntity, p, type MikroORM } from '@mikro-orm/core';
-import { Migration } from '@mikro-orm/migrations';
+import type { MikroORM } from '@mikro-orm/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../core/database/open-database.js';
-
-const NoteEntity = defineEntity({
-  name: 'Note',
-  tableName: 'notes',
-  properties: { id: p.integer().primary().autoincrement(), author: p.string() },
-});
-
-class Notes extends Migration {
-  override async up(): Promise<void> {
-    this.addSql('create table `notes` (`id` integer not null primary key autoincrement, `author` text not null)');
-  }
-}
+import { NoteEntity, Notes } from './fixtures/notes.js';
 
 /** Two subgraphs of one process: each its own ORM on the same SQLite file, as `npm start` runs them. */
 describe('SQLite shared by several ORMs of one process', () => {
