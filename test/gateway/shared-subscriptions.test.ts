@@ -92,6 +92,16 @@ const EVENTS = 'subscription ($id: ID!) { taskEvents(taskId: $id) { seq } }';
 const UPDATES = 'subscription { taskUpdated { id } }';
 const POLICY: SharingPolicy = { taskEvents: 'replay', taskUpdated: 'live' };
 
+/** A live subscriber switched to direct delivery as soon as it joined, and its upstream. */
+async function fedDirectly(refuseFrom?: number) {
+  const source = upstream();
+  const subscribe = sharingWithFeeds(POLICY, source.subscribe);
+  const { iterator, feed } = await subscribe(UPDATES, person('alice'));
+  const delivery = recorder(refuseFrom);
+  feed!.attach(delivery);
+  return { upstream: source.streams[0]!, iterator, delivery };
+}
+
 describe('shared subscriptions', () => {
   it('opens one upstream stream for identical subscriptions, even when they arrive together', async () => {
     const source = upstream();
@@ -189,15 +199,11 @@ describe('shared subscriptions', () => {
     });
 
     it('sends a result with errors, and everything after it, through the iterator instead', async () => {
-      const source = upstream();
-      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
-      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
-      const delivery = recorder();
-      feed!.attach(delivery);
+      const { upstream: stream, iterator, delivery } = await fedDirectly();
       const failed = { errors: [{ message: 'the site went away' }] };
-      source.streams[0]!.push({ data: 1 });
-      source.streams[0]!.push(failed);
-      source.streams[0]!.push({ data: 3 });
+      stream.push({ data: 1 });
+      stream.push(failed);
+      stream.push({ data: 3 });
       await settled();
       expect(delivery.taken).toEqual([{ data: 1 }]);
       expect(delivery.detachments).toBe(1);
@@ -205,12 +211,8 @@ describe('shared subscriptions', () => {
     });
 
     it('loses and repeats nothing when the delivery refuses a result: the iterator gives it next', async () => {
-      const source = upstream();
-      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
-      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
-      const delivery = recorder(2);
-      feed!.attach(delivery);
-      for (const value of [1, 2, 3]) source.streams[0]!.push({ data: value });
+      const { upstream: stream, iterator, delivery } = await fedDirectly(2);
+      for (const value of [1, 2, 3]) stream.push({ data: value });
       await settled();
       expect(delivery.taken).toEqual([{ data: 1 }]);
       expect(await take(iterator, 2)).toEqual([{ data: 2 }, { data: 3 }]);
@@ -232,13 +234,9 @@ describe('shared subscriptions', () => {
     });
 
     it('stops at the end of the stream, which the iterator then reports, error and all', async () => {
-      const source = upstream();
-      const subscribe = sharingWithFeeds(POLICY, source.subscribe);
-      const { iterator, feed } = await subscribe(UPDATES, person('alice'));
-      const delivery = recorder();
-      feed!.attach(delivery);
+      const { upstream: stream, iterator, delivery } = await fedDirectly();
       expect(await hasReady(iterator)).toBe(false);
-      source.streams[0]!.fail(new Error('subgraph went away'));
+      stream.fail(new Error('subgraph went away'));
       await vi.waitFor(() => expect(delivery.detachments).toBe(1));
       await expect(iterator.next()).rejects.toThrow('subgraph went away');
     });
